@@ -1,0 +1,37 @@
+# Two commands on a fresh machine with only python3: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Keep every run away from the user's real sessions unless they chose otherwise.
+export LITELLM_LOCAL_MODEL_COST_MAP := True
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+## run: an interview on the offline engine (set MOCKLOOP_MODEL for an LLM interviewer)
+run: $(VENV)/.installed
+	$(BIN)/mockloop interview $(ARGS)
+
+## lint: ruff (lint + format check) and mypy
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+## test: lint, then the whole suite (slow end-to-end tests included)
+test: lint
+	$(BIN)/python -m pytest -n 2 -q
+
+## bench: start-up, per-turn and scorer-validity figures, written to benchmarks/RESULTS.md
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

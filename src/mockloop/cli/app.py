@@ -1,0 +1,59 @@
+"""The `mockloop` command: wires the command modules into one Typer app."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from mockloop import __version__
+from mockloop.cli import banks, export, interview, score, sessions
+from mockloop.cli.errors import MockloopGroup
+
+app = typer.Typer(
+    name="mockloop",
+    cls=MockloopGroup,
+    help=(
+        "Mock interviews for Generative-AI engineer roles, in your terminal.\n\n"
+        "Runs the four-round loop (coding, LLM fundamentals, system design, take-home), "
+        "follows up on your answers and scores them against rubrics. Works offline by default.\n\n"
+        "Example: mockloop interview --round fundamentals --questions 3"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mockloop {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    traceback: Annotated[
+        bool, typer.Option("--traceback", help="Show full tracebacks for errors (debugging).")
+    ] = False,
+) -> None:
+    """Global options."""
+    if traceback:
+        os.environ["MOCKLOOP_DEBUG"] = "1"
+
+
+interview.register(app)
+score.register(app)
+export.register(app)
+sessions.register(app)
+app.add_typer(banks.app, name="banks")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,120 @@
+"""`mockloop banks list|validate|show`: browse and check question banks and rubrics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mockloop.cli.errors import ExitStatus, MockloopGroup
+
+app = typer.Typer(
+    cls=MockloopGroup,
+    help="Browse and validate question banks and rubrics.",
+    no_args_is_help=True,
+)
+
+
+@app.command("list", epilog="Example: mockloop banks list")
+def list_banks() -> None:
+    """Show rounds, topics and question counts by difficulty."""
+    from rich.table import Table
+
+    from mockloop.cli.common import library
+    from mockloop.models import Difficulty, Round
+    from mockloop.terminal import Terminal
+
+    lib = library()
+    counts: Counter[tuple[Round, str, Difficulty]] = Counter(
+        (bank.round, q.topic, q.difficulty) for bank in lib.banks for q in bank.questions
+    )
+    table = Table(title=f"{len(lib.questions)} questions in {len(lib.banks)} banks")
+    table.add_column("Round")
+    table.add_column("Topic")
+    for level in Difficulty:
+        table.add_column(level.value, justify="right")
+    table.add_column("Total", justify="right")
+    for round_ in Round:
+        topics = sorted({t for (r, t, _) in counts if r is round_})
+        for topic in topics:
+            per = [counts[(round_, topic, d)] for d in Difficulty]
+            table.add_row(round_.value, topic, *(str(n) for n in per), str(sum(per)))
+    Terminal.create().out.print(table)
+
+
+@app.command(epilog="Example: mockloop banks validate question_banks/my_bank.yaml")
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Bank or rubric files or folders. Default: the built-in ones."),
+    ] = None,
+) -> None:
+    """Check banks and rubrics; print one line per problem; exit 1 if any file is bad."""
+    from mockloop.content import ContentError, content_dirs, load_library, read_yaml, yaml_files
+
+    files = yaml_files(paths) if paths else []
+    bank_files: list[Path] = []
+    rubric_files: list[Path] = []
+    try:
+        for file in files:
+            data, _ = read_yaml(file)
+            is_rubric = isinstance(data, dict) and "rubric" in data and "bank" not in data
+            (rubric_files if is_rubric else bank_files).append(file)
+        load_library(
+            bank_files or (content_dirs("question_banks") if not paths else [Path("/nonexistent")]),
+            [*content_dirs("rubrics"), *rubric_files],
+        )
+    except ContentError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        count = len({p.path for p in exc.problems})
+        typer.echo(f"{count} file(s) with problems ({len(exc.problems)} in all).", err=True)
+        raise typer.Exit(ExitStatus.FAILED) from None
+    checked = len(files) if paths else len(yaml_files(content_dirs("question_banks")))
+    typer.echo(f"All {checked} file(s) valid.", err=True)
+
+
+@app.command(epilog="Example: mockloop banks show rag-hybrid-search --reveal")
+def show(
+    question_id: Annotated[str, typer.Argument(help="A question id (see `banks list`).")],
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help="Also show key points, follow-ups and the answer.")
+    ] = False,
+) -> None:
+    """Show one question; with --reveal, what a strong answer covers."""
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+
+    from mockloop.cli.common import library
+    from mockloop.cli.errors import UserError
+    from mockloop.terminal import Terminal
+
+    lib = library()
+    try:
+        question = lib.question(question_id)
+    except KeyError:
+        raise UserError(f"no question {question_id!r} (see `mockloop banks list`)") from None
+    out = Terminal.create().out
+    title = (
+        f"{question.id} · {lib.round_of(question.id).value} · {question.topic} · "
+        f"{question.difficulty.value} · {question.time_limit // 60} min"
+    )
+    out.print(Panel(Markdown(question.prompt), title=title, title_align="left"))
+    if question.starter_code:
+        out.print(Markdown(f"Starter code:\n\n```python\n{question.starter_code}\n```"))
+    if not reveal:
+        out.print("[dim]Use --reveal to see key points, follow-ups and the reference answer.[/dim]")
+        return
+    out.print("[bold]Key points[/bold]")
+    for point in question.key_points:
+        aliases = f" [dim](also: {', '.join(point.aliases)})[/dim]" if point.aliases else ""
+        out.print(f"  • {point.text}{aliases}")
+    if question.follow_ups:
+        out.print("[bold]Follow-ups[/bold]")
+        for follow_up in question.follow_ups:
+            out.print(f"  • {follow_up.ask} [dim]({follow_up.probes})[/dim]")
+    out.print(
+        Panel(Markdown(question.reference_answer), title="Reference answer", title_align="left")
+    )

@@ -1,0 +1,42 @@
+"""`mockloop export`: a session as Markdown or JSON, for reviewers."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class Format(StrEnum):
+    """Export formats (mirrors mockloop.export.ExportFormat without importing it)."""
+
+    MD = "md"
+    JSON = "json"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    app.command(epilog="Example: mockloop export 2026-11-22-a1b2 --format md -o review.md")(export)
+
+
+def export(
+    session: Annotated[str, typer.Argument(help="Session id, id prefix, or .jsonl path.")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.MD,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+) -> None:
+    """Export a session: transcript with timings, scores, evidence and reference answers."""
+    from mockloop.cli.common import library
+    from mockloop.export import ExportFormat
+    from mockloop.export import export as render
+    from mockloop.store import read_session, resolve_session
+
+    text = render(read_session(resolve_session(session)), library(), ExportFormat(fmt.value))
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"Wrote {output}", err=True)

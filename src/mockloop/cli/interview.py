@@ -1,0 +1,186 @@
+"""`mockloop interview` and `mockloop resume`: run a session, then score it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mockloop.cli.errors import ExitStatus, UserError
+from mockloop.rounds import ROUND_DURATIONS, ROUND_TITLES, Difficulty, Round
+
+if TYPE_CHECKING:
+    from mockloop.models import RoundPlan
+    from mockloop.ports import Candidate, Clock
+    from mockloop.terminal import Terminal
+
+ANSWERS_HELP = (
+    "Scripted answers: YAML/JSON mapping question ids to answers (or a list), "
+    "or text with answers separated by lines of ---. Never waits for input."
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands to the app."""
+    app.command(epilog="Example: mockloop interview --round fundamentals --questions 3 --seed 7")(
+        interview
+    )
+    app.command(epilog="Example: mockloop resume 2026-11-22-a1b2")(resume)
+
+
+def interview(
+    round_: Annotated[
+        list[Round] | None,
+        typer.Option("--round", "-r", help="Round to run (repeatable). Default: all four."),
+    ] = None,
+    topic: Annotated[
+        list[str] | None, typer.Option("--topic", "-t", help="Only questions of this topic.")
+    ] = None,
+    difficulty: Annotated[Difficulty | None, typer.Option(help="Only this difficulty.")] = None,
+    questions: Annotated[
+        int | None, typer.Option("--questions", "-n", min=1, help="Questions per round.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for reproducible selection.")] = None,
+    answers: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help=ANSWERS_HELP)
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the scorecard as JSON on stdout.")
+    ] = False,
+    no_timer: Annotated[bool, typer.Option("--no-timer", help="No time limits.")] = False,
+    time_scale: Annotated[
+        float, typer.Option(min=0.01, help="Multiply every time limit (0.5 halves them).")
+    ] = 1.0,
+) -> None:
+    """Run a mock interview: questions, follow-ups, then a scorecard.
+
+    Every answer is saved as you go; quit at any time and `mockloop resume` later.
+    """
+    from mockloop.cli.common import choose_candidate, library, offline_interviewer
+    from mockloop.engine import plan_session
+    from mockloop.ports import SystemClock
+    from mockloop.sessions import start_session
+    from mockloop.terminal import Terminal
+
+    terminal, clock = Terminal.create(quiet=json_output), SystemClock()
+    lib = library()
+    # Everything that can be wrong with the input is checked before a session file exists.
+    candidate = choose_candidate(answers, terminal, clock)
+    rounds = list(dict.fromkeys(round_ or list(Round)))
+    info = plan_session(
+        lib,
+        rounds,
+        interviewer=offline_interviewer().name,
+        topics=topic or (),
+        difficulty=difficulty,
+        count=questions,
+        seed=seed,
+        time_scale=time_scale,
+        timer=not no_timer,
+    )
+    path = start_session(info)
+    if terminal.interactive and answers is None:
+        _welcome(terminal, info.plan)
+    _run(path, terminal, candidate, clock, json_output=json_output, scripted=answers is not None)
+
+
+def resume(
+    session: Annotated[
+        str | None, typer.Argument(help="Session id, id prefix or path. Default: the latest.")
+    ] = None,
+    answers: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help=ANSWERS_HELP)
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the scorecard as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Continue an unfinished session where it stopped, with the time that was left."""
+    from mockloop.store import latest_unfinished, read_session, resolve_session
+
+    path = resolve_session(session) if session else latest_unfinished()
+    if path is None:
+        raise UserError("no unfinished session to resume (see `mockloop sessions`)")
+    if read_session(path).transcript.ended:
+        raise UserError(f"session {path.stem} is already finished; export or score it instead")
+    from mockloop.cli.common import choose_candidate
+    from mockloop.ports import SystemClock
+    from mockloop.terminal import Terminal
+
+    terminal, clock = Terminal.create(quiet=json_output), SystemClock()
+    candidate = choose_candidate(answers, terminal, clock)
+    _run(path, terminal, candidate, clock, json_output=json_output, scripted=answers is not None)
+
+
+def _run(
+    path: Path,
+    terminal: Terminal,
+    candidate: Candidate,
+    clock: Clock,
+    *,
+    json_output: bool,
+    scripted: bool,
+) -> None:
+    from mockloop.cli.common import OFFLINE_BANNER, library, offline_interviewer, offline_judge
+    from mockloop.engine import Outcome, SilentListener
+    from mockloop.render import scorecard
+    from mockloop.sessions import run_session, score_session
+    from mockloop.store import read_session
+    from mockloop.terminal import TranscriptView
+
+    lib = library()
+    info = read_session(path).transcript.session
+    terminal.note(OFFLINE_BANNER)
+    listener = (
+        SilentListener()
+        if json_output
+        else TranscriptView(terminal, show_candidate=scripted or not terminal.interactive)
+    )
+    try:
+        result = run_session(
+            path,
+            lib,
+            interviewer=offline_interviewer(),
+            candidate=candidate,
+            clock=clock,
+            listener=listener,
+        )
+    except KeyboardInterrupt:
+        terminal.err.print(f"\nSaved. Resume with `mockloop resume {info.id}`.")
+        raise typer.Exit(ExitStatus.INTERRUPTED) from None
+    if result.outcome is Outcome.QUIT:
+        terminal.err.print(f"Saved. Resume with `mockloop resume {info.id}`.")
+        return
+    card = score_session(path, lib, offline_judge())
+    if json_output:
+        payload = {
+            "session_id": info.id,
+            "transcript": str(path),
+            "outcome": result.outcome,
+            "scorecard": card.model_dump(mode="json"),
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    terminal.out.print(scorecard(card, lib))
+    terminal.out.print(
+        f"\nSession {info.id} saved to {path}\n"
+        f"Export it: mockloop export {info.id} --format md -o {info.id}.md"
+    )
+
+
+def _welcome(terminal: Terminal, plan: list[RoundPlan]) -> None:
+    from rich.panel import Panel
+
+    lines = [
+        f"• {ROUND_TITLES[item.round]}: {len(item.question_ids)} questions, "
+        f"{ROUND_DURATIONS[item.round] // 60} min"
+        for item in plan
+    ]
+    lines += [
+        "",
+        "Esc+Enter submits an answer · /help lists commands · everything is saved as "
+        "you go (/quit, then `mockloop resume`).",
+    ]
+    terminal.err.print(Panel("\n".join(lines), title="mockloop", title_align="left"))

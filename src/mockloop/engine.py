@@ -1,0 +1,341 @@
+"""The interview state machine: rounds, questions, follow-ups and time. It never prints.
+
+The engine owns the state; interviewers only propose messages and candidates only reply. Every
+turn is written (and fsynced) by the store before the next prompt, and the state is derived from
+those records alone, so a session can be resumed from its file after a crash or a quit.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from mockloop import __version__
+from mockloop.content import Library, select_questions
+from mockloop.models import (
+    ROUND_DURATIONS,
+    Difficulty,
+    Question,
+    Role,
+    Round,
+    RoundPlan,
+    SessionInfo,
+    Turn,
+    TurnKind,
+)
+from mockloop.ports import Action, Candidate, Clock, Interviewer, Prompt, Reply
+from mockloop.store import Event, SessionRecord, SessionWriter, new_session_id
+
+
+class Outcome(StrEnum):
+    """How a run of the engine ended."""
+
+    COMPLETED = "completed"  # every round is done; the session can be scored
+    QUIT = "quit"  # the candidate stopped; the session can be resumed
+
+
+class _Step(StrEnum):
+    DONE = "done"
+    END_ROUND = "end_round"
+    QUIT = "quit"
+
+
+class Listener(Protocol):
+    """Told about every turn and event after it is on disk (the terminal renders them)."""
+
+    def on_turn(self, turn: Turn) -> None:
+        """A turn was recorded."""
+        ...
+
+    def on_event(self, event: Event) -> None:
+        """A question, round or the session finished."""
+        ...
+
+
+class SilentListener:
+    """A listener that ignores everything (for --json runs and tests)."""
+
+    def on_turn(self, turn: Turn) -> None:
+        """Ignore."""
+
+    def on_event(self, event: Event) -> None:
+        """Ignore."""
+
+
+def plan_session(
+    library: Library,
+    rounds: Sequence[Round],
+    *,
+    interviewer: str,
+    topics: Sequence[str] = (),
+    difficulty: Difficulty | None = None,
+    count: int | None = None,
+    seed: int | None = None,
+    time_scale: float = 1.0,
+    timer: bool = True,
+) -> SessionInfo:
+    """Choose the questions of every round up front, so a session resumes exactly."""
+    rng = random.Random(seed)
+    plan = [
+        RoundPlan(
+            round=r,
+            question_ids=[
+                q.id
+                for q in select_questions(
+                    library, r, topics=topics, difficulty=difficulty, count=count, rng=rng
+                )
+            ],
+            time_limit_s=ROUND_DURATIONS[r],
+        )
+        for r in rounds
+    ]
+    return SessionInfo(
+        id=new_session_id(),
+        plan=plan,
+        interviewer=interviewer,
+        seed=seed,
+        time_scale=time_scale,
+        timer=timer,
+        mockloop_version=__version__,
+    )
+
+
+@dataclass
+class Engine:
+    """Runs (or resumes) a session until it completes or the candidate quits."""
+
+    library: Library
+    record: SessionRecord  # what is on disk so far (a new session has only its header)
+    interviewer: Interviewer
+    candidate: Candidate
+    clock: Clock
+    writer: SessionWriter
+    listener: Listener
+
+    def __post_init__(self) -> None:
+        self.info = self.record.transcript.session
+        self.turns: list[Turn] = list(self.record.transcript.turns)
+        self.done_questions = self.record.done_questions()
+        self.done_rounds = self.record.done_rounds()
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def _emit(self, role: Role, kind: TurnKind, text: str, round_: Round, **fields: Any) -> Turn:
+        turn = Turn(seq=len(self.turns), round=round_, role=role, kind=kind, text=text, **fields)
+        self.writer.turn(turn)  # durable before anyone sees it or the next prompt is shown
+        self.turns.append(turn)
+        self.listener.on_turn(turn)
+        return turn
+
+    def _event(self, event: Event) -> None:
+        self.writer.event(event)
+        self.listener.on_event(event)
+
+    def _spent(self, *, round_: Round, question_id: str | None = None) -> float:
+        return sum(
+            t.elapsed_s
+            for t in self.turns
+            if t.round is round_ and (question_id is None or t.question_id == question_id)
+        )
+
+    def _limit(self, seconds: int) -> float | None:
+        return seconds * self.info.time_scale if self.info.timer else None
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def run(self) -> Outcome:
+        """Run every unfinished round in order."""
+        for plan in self.info.plan:
+            if plan.round in self.done_rounds:
+                continue
+            if self._run_round(plan) is _Step.QUIT:
+                return Outcome.QUIT
+        if not self.record.transcript.ended:
+            self._event(Event(event="session_done"))
+        return Outcome.COMPLETED
+
+    def _run_round(self, plan: RoundPlan) -> _Step:
+        questions = [self.library.question(q) for q in plan.question_ids]
+        if not any(t.round is plan.round for t in self.turns):
+            text = self.interviewer.open_round(plan.round, questions)
+            self._emit(Role.INTERVIEWER, TurnKind.FRAMING, text, plan.round)
+        reason = "completed"
+        for index, question in enumerate(questions, start=1):
+            if question.id in self.done_questions:
+                continue
+            step = self._run_question(plan, question, index, len(questions))
+            if step is _Step.QUIT:
+                return step
+            if step is _Step.END_ROUND:
+                reason = "ended early"
+                break
+        text = self.interviewer.close_round(plan.round)
+        self._emit(Role.INTERVIEWER, TurnKind.NOTE, text, plan.round)
+        self._event(Event(event="round_done", round=plan.round, reason=reason))
+        self.done_rounds.add(plan.round)
+        return _Step.DONE
+
+    def _run_question(self, plan: RoundPlan, question: Question, index: int, total: int) -> _Step:
+        own = [t for t in self.turns if t.question_id == question.id]
+        if not any(t.kind is TurnKind.QUESTION for t in own):
+            text = self.interviewer.ask(question, index, total)
+            self._emit(
+                Role.INTERVIEWER,
+                TurnKind.QUESTION,
+                text,
+                plan.round,
+                question_id=question.id,
+                meta={"index": index, "total": total},
+            )
+        while True:
+            reply, spent, prompt = self._ask_candidate(plan, question, index, total)
+            step = self._handle(plan, question, reply, spent, prompt)
+            if step is not None:
+                return step
+
+    def _ask_candidate(
+        self, plan: RoundPlan, question: Question, index: int, total: int
+    ) -> tuple[Reply, float, Prompt]:
+        own = [t for t in self.turns if t.question_id == question.id]
+        message = next(t.text for t in reversed(own) if t.role is Role.INTERVIEWER)
+        draft = _pending_draft(own)
+        q_limit = self._limit(question.time_limit)
+        r_limit = self._limit(plan.time_limit_s)
+        start = self.clock.now()
+        q_left = (
+            q_limit - self._spent(round_=plan.round, question_id=question.id) if q_limit else None
+        )
+        r_left = r_limit - self._spent(round_=plan.round) if r_limit else None
+        prompt = Prompt(
+            round=plan.round,
+            question=question,
+            index=index,
+            total=total,
+            message=message,
+            question_deadline=start + q_left if q_left is not None else None,
+            round_deadline=start + r_left if r_left is not None else None,
+            draft=draft,
+        )
+        reply = self.candidate.reply(prompt)
+        return reply, max(0.0, self.clock.now() - start), prompt
+
+    def _handle(
+        self, plan: RoundPlan, question: Question, reply: Reply, spent: float, prompt: Prompt
+    ) -> _Step | None:
+        round_, qid = plan.round, question.id
+        if reply.action is Action.HINT:
+            own = [t for t in self.turns if t.question_id == qid]
+            text = self.interviewer.hint(question, own)
+            self._emit(
+                Role.INTERVIEWER,
+                TurnKind.HINT,
+                text,
+                round_,
+                question_id=qid,
+                elapsed_s=spent,
+                meta={"hint": True},
+            )
+            return None
+        if reply.action is Action.QUIT:
+            self._emit(
+                Role.SYSTEM,
+                TurnKind.NOTE,
+                "Session paused; resume to continue.",
+                round_,
+                question_id=qid,
+                elapsed_s=spent,
+                meta={"paused": True, "draft": reply.text},
+            )
+            return _Step.QUIT
+        if reply.action in (Action.SKIP, Action.END_ROUND):
+            if reply.text.strip():
+                self._emit(
+                    Role.CANDIDATE,
+                    TurnKind.ANSWER,
+                    reply.text,
+                    round_,
+                    question_id=qid,
+                    elapsed_s=spent,
+                    meta=reply.meta,
+                )
+                spent = 0.0
+            what = "skipped the question" if reply.action is Action.SKIP else "ended the round"
+            self._emit(
+                Role.SYSTEM,
+                TurnKind.NOTE,
+                f"The candidate {what}.",
+                round_,
+                question_id=qid,
+                elapsed_s=spent,
+                meta={"action": reply.action.value},
+            )
+            self._finish(plan, question, reply.action.value)
+            return _Step.DONE if reply.action is Action.SKIP else _Step.END_ROUND
+        return self._answered(plan, question, reply, spent, prompt)
+
+    def _answered(
+        self, plan: RoundPlan, question: Question, reply: Reply, spent: float, prompt: Prompt
+    ) -> _Step | None:
+        round_, qid = plan.round, question.id
+        now = self.clock.now()
+        q_over = reply.timed_out or (
+            prompt.question_deadline is not None and now >= prompt.question_deadline
+        )
+        r_over = prompt.round_deadline is not None and now >= prompt.round_deadline
+        self._emit(
+            Role.CANDIDATE,
+            TurnKind.ANSWER,
+            reply.text,
+            round_,
+            question_id=qid,
+            elapsed_s=spent,
+            timed_out=q_over or r_over,
+            meta=reply.meta,
+        )
+        if q_over or r_over:
+            scope = "round" if r_over else "question"
+            self._emit(
+                Role.SYSTEM,
+                TurnKind.NOTE,
+                f"Time ran out for this {scope}.",
+                round_,
+                question_id=qid,
+                meta={"timeout": scope},
+            )
+            self._finish(plan, question, f"{scope} time ran out")
+            return _Step.END_ROUND if r_over else _Step.DONE
+        own = [t for t in self.turns if t.question_id == qid]
+        asked = sum(1 for t in own if t.kind is TurnKind.FOLLOW_UP)
+        if asked < question.max_follow_ups:
+            follow_up = self.interviewer.follow_up(question, own)
+            if follow_up:
+                self._emit(
+                    Role.INTERVIEWER,
+                    TurnKind.FOLLOW_UP,
+                    follow_up,
+                    round_,
+                    question_id=qid,
+                    meta={"number": asked + 1},
+                )
+                return None
+        self._finish(plan, question, "answered")
+        return _Step.DONE
+
+    def _finish(self, plan: RoundPlan, question: Question, reason: str) -> None:
+        self._event(
+            Event(event="question_done", round=plan.round, question_id=question.id, reason=reason)
+        )
+        self.done_questions.add(question.id)
+
+
+def _pending_draft(turns: list[Turn]) -> str:
+    """The draft saved by the last pause, unless the candidate has answered since."""
+    for turn in reversed(turns):
+        if turn.meta.get("paused"):
+            return str(turn.meta.get("draft") or "")
+        if turn.role is Role.CANDIDATE:
+            return ""
+    return ""

@@ -1,0 +1,1 @@
+"""Interviewers ask the questions and follow-ups: the offline scripted one, or an LLM."""

@@ -1,0 +1,80 @@
+"""The offline interviewer: asks bank questions and picks follow-ups on what the answer missed."""
+
+from __future__ import annotations
+
+from mockloop.judges.analysis import analyse
+from mockloop.judges.embedding import Similarity, default_similarity
+from mockloop.models import FollowUp, Question, Role, Round, Turn, TurnKind
+
+FRAMING: dict[Round, str] = {
+    Round.CODING: (
+        "Welcome to the coding round. I'll give you a problem to solve in Python; talk me through "
+        "your approach, then write the code. We'll discuss complexity and failure modes after."
+    ),
+    Round.FUNDAMENTALS: (
+        "This is the LLM fundamentals round. I'll ask conceptual questions; explain them as you "
+        "would to a colleague: what it is, why it works, and where it breaks."
+    ),
+    Round.SYSTEM_DESIGN: (
+        "Welcome to the system design round. Start from requirements, then walk me through the "
+        "architecture, how you would evaluate it, and the trade-offs you are making."
+    ),
+    Round.TAKEHOME: (
+        "This is the take-home debrief. Walk me through what you built, the choices you made, "
+        "and what you would do with another week."
+    ),
+}
+
+
+class ScriptedInterviewer:
+    """Deterministic interviewer driven by the bank's follow-ups; no model needed."""
+
+    name = "scripted"
+
+    def __init__(self, similarity: Similarity | None = None) -> None:
+        self.similarity = similarity or default_similarity()
+
+    def open_round(self, round_: Round, questions: list[Question]) -> str:
+        """A fixed framing per round."""
+        count = len(questions)
+        plural = "question" if count == 1 else "questions"
+        return f"{FRAMING[round_]} We have {count} {plural}."
+
+    def ask(self, question: Question, index: int, total: int) -> str:
+        """The bank's prompt, as written."""
+        return question.prompt.strip()
+
+    def follow_up(self, question: Question, turns: list[Turn]) -> str | None:
+        """The first unasked follow-up probing a missed key point; None when nothing is missed."""
+        remaining = self._unasked(question, turns)
+        if not remaining:
+            return None
+        answers = "\n\n".join(
+            t.text for t in turns if t.role is Role.CANDIDATE and t.kind is TurnKind.ANSWER
+        )
+        analysis = analyse(question, answers, self.similarity)
+        if analysis.verdict != "answer":
+            return None  # probing an empty or "I don't know" answer only wastes the clock
+        missed = {m.point.id for m in analysis.missed}
+        choice = next((f for f in remaining if f.probes in missed), None)
+        return choice.ask.strip() if choice else None
+
+    def hint(self, question: Question, turns: list[Turn]) -> str:
+        """Point at an area the answer has not reached, without stating the key point."""
+        given = sum(1 for t in turns if t.kind is TurnKind.HINT)
+        answers = " ".join(t.text for t in turns if t.role is Role.CANDIDATE)
+        missed = [m.point for m in analyse(question, answers, self.similarity).missed]
+        probes = {f.probes: f.ask for f in question.follow_ups}
+        candidates = [probes[p.id] for p in missed if p.id in probes] or list(probes.values())
+        if not candidates:
+            return "Think about why the approach works, and where it would break."
+        return f"Hint: consider this angle: {candidates[given % len(candidates)].strip()}"
+
+    def close_round(self, round_: Round) -> str:
+        """A fixed closing line."""
+        return f"That's the end of the {round_.title} round. Thank you."
+
+    @staticmethod
+    def _unasked(question: Question, turns: list[Turn]) -> list[FollowUp]:
+        asked = {t.text.strip() for t in turns if t.kind is TurnKind.FOLLOW_UP}
+        return [f for f in question.follow_ups if f.ask.strip() not in asked]

@@ -1,0 +1,1 @@
+"""Judges score a transcript against rubrics: the offline key-point scorer, or an LLM."""

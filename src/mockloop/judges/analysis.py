@@ -1,0 +1,121 @@
+"""Which key points an answer covers, and whether it is an answer at all.
+
+Shared by the scripted interviewer (to pick follow-ups on what was missed) and the offline judge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from mockloop.judges.embedding import Similarity
+from mockloop.judges.text import contains_phrase, content_stems, sentences, stems, words
+from mockloop.models import KeyPoint, Question
+
+# Thresholds, tuned on the bank's labelled samples (see benchmarks/): a point scoring at least
+# COVERED counts as covered; embedding cosines are mapped linearly from [LOW, HIGH] to [0, 1].
+COVERED = 0.5
+MEANING_LOW, MEANING_HIGH = 0.45, 0.80
+RELEVANCE_LOW, RELEVANCE_HIGH = 0.20, 0.70
+OFF_TOPIC = 0.15  # raw similarity to the reference below which a pointless answer is off-topic
+
+_NON_ANSWER = re.compile(
+    r"\b(i\s*(?:do\s*n[o']?t|dont|have\s+no)\s+(?:know|idea|remember)|no\s+idea|not\s+sure|"
+    r"dunno|pass|skip|no\s+clue|can'?t\s+remember|never\s+heard)\b",
+    re.I,
+)
+
+Verdict = Literal["answer", "empty", "non_answer", "off_topic"]
+
+
+@dataclass(frozen=True)
+class PointMatch:
+    """How well an answer covers one key point, and the sentence that shows it."""
+
+    point: KeyPoint
+    score: float
+    how: Literal["alias", "words", "meaning", "none"]
+    evidence: str | None
+
+    @property
+    def covered(self) -> bool:
+        """True when the point counts as covered."""
+        return self.score >= COVERED
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the offline engine knows about one answer."""
+
+    verdict: Verdict
+    matches: list[PointMatch]
+    relevance: float  # similarity to the reference answer, normalised to [0, 1]
+    raw_relevance: float
+
+    @property
+    def coverage(self) -> float:
+        """Mean key-point score in [0, 1]."""
+        return sum(m.score for m in self.matches) / len(self.matches) if self.matches else 0.0
+
+    @property
+    def covered(self) -> list[PointMatch]:
+        """Matches that count as covered."""
+        return [m for m in self.matches if m.covered]
+
+    @property
+    def missed(self) -> list[PointMatch]:
+        """Matches that do not count as covered."""
+        return [m for m in self.matches if not m.covered]
+
+
+def scale(value: float, low: float, high: float) -> float:
+    """Map `value` linearly from [low, high] onto [0, 1], clamped."""
+    return min(1.0, max(0.0, (value - low) / (high - low)))
+
+
+def match_point(
+    point: KeyPoint, answer_stems: list[str], parts: list[str], sim: Similarity
+) -> PointMatch:
+    """Score one key point against an answer: alias phrase, content words, then meaning."""
+    for alias in (*point.aliases, point.text):
+        alias_stems = stems(alias)
+        if contains_phrase(answer_stems, alias_stems):
+            quote = next((p for p in parts if contains_phrase(stems(p), alias_stems)), None)
+            return PointMatch(point, 1.0, "alias", quote)
+    target = set(content_stems(point.text))
+    if not target or not parts:
+        return PointMatch(point, 0.0, "none", None)
+    overlaps = [len(target & set(content_stems(p))) / len(target) for p in parts]
+    best_words = max(range(len(parts)), key=overlaps.__getitem__)
+    words_score = scale(overlaps[best_words], 0.2, 0.7)
+    index, cosine = sim.best(point.text, parts)
+    meaning_score = scale(cosine, MEANING_LOW, MEANING_HIGH)
+    if words_score >= meaning_score and words_score > 0:
+        return PointMatch(point, words_score, "words", parts[best_words])
+    if meaning_score > 0:
+        return PointMatch(point, meaning_score, "meaning", parts[index])
+    return PointMatch(point, 0.0, "none", None)
+
+
+def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
+    """Analyse a candidate's answer to a question."""
+    tokens = words(answer)
+    if not tokens:
+        return Analysis(
+            "empty", [PointMatch(p, 0.0, "none", None) for p in question.key_points], 0.0, 0.0
+        )
+    parts = sentences(answer)
+    answer_stems = stems(answer)
+    matches = [match_point(p, answer_stems, parts, sim) for p in question.key_points]
+    raw = sim.similarity(answer, question.reference_answer)
+    relevance = scale(raw, RELEVANCE_LOW, RELEVANCE_HIGH)
+    verdict: Verdict = "answer"
+    if len(tokens) <= 15 and _NON_ANSWER.search(answer) and not any(m.covered for m in matches):
+        verdict = "non_answer"
+    elif raw < OFF_TOPIC and not any(m.covered for m in matches):
+        verdict = "off_topic"
+    if verdict != "answer":
+        # A non-answer earns nothing, even if a stray word brushed a key point.
+        matches = [PointMatch(m.point, 0.0, "none", None) for m in matches]
+    return Analysis(verdict, matches, relevance, raw)

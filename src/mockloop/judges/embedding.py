@@ -1,0 +1,93 @@
+"""Sentence similarity for the offline scorer: WordLlama if it loads, else lexical cosine."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+from mockloop.judges.text import content_stems
+
+
+class Similarity(Protocol):
+    """Scores how close two texts are, in [0, 1]-ish (cosine)."""
+
+    name: str
+
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine similarity of two texts."""
+        ...
+
+    def best(self, query: str, candidates: list[str]) -> tuple[int, float]:
+        """Index and similarity of the candidate closest to `query` (-1, 0.0 when none)."""
+        ...
+
+
+class LexicalSimilarity:
+    """Cosine of stemmed content-word counts: no model, always available."""
+
+    name = "lexical"
+
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine of the two texts' content-word bags."""
+        return _bag_cosine(Counter(content_stems(a)), Counter(content_stems(b)))
+
+    def best(self, query: str, candidates: list[str]) -> tuple[int, float]:
+        """Closest candidate by bag-of-words cosine."""
+        bag = Counter(content_stems(query))
+        scores = [_bag_cosine(bag, Counter(content_stems(c))) for c in candidates]
+        return _argmax(scores)
+
+
+class WordLlamaSimilarity:
+    """Static-embedding similarity from WordLlama's weights, which ship inside its wheel."""
+
+    name = "wordllama"
+
+    def __init__(self) -> None:
+        import wordllama  # imported here: it pulls numpy and costs ~0.2 s
+
+        self._model = wordllama.WordLlama.load(
+            cache_dir=Path(wordllama.__file__).parent, disable_download=True
+        )
+
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine of the two texts' embeddings."""
+        if not a.strip() or not b.strip():
+            return 0.0
+        return float(self._model.similarity(a, b))
+
+    def best(self, query: str, candidates: list[str]) -> tuple[int, float]:
+        """Closest candidate by embedding cosine, in one batch."""
+        if not candidates or not query.strip():
+            return -1, 0.0
+        vectors = self._model.embed([query, *candidates], norm=True)
+        scores = [float(x) for x in vectors[1:] @ vectors[0]]
+        return _argmax(scores)
+
+
+def _bag_cosine(a: Counter[str], b: Counter[str]) -> float:
+    dot = sum(count * b[word] for word, count in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
+
+
+def _argmax(scores: list[float]) -> tuple[int, float]:
+    if not scores:
+        return -1, 0.0
+    index = max(range(len(scores)), key=scores.__getitem__)
+    return index, scores[index]
+
+
+@lru_cache(maxsize=1)
+def default_similarity() -> Similarity:
+    """WordLlama when it is installed and loads offline; the lexical cosine otherwise."""
+    if os.environ.get("MOCKLOOP_SIMILARITY") == "lexical":
+        return LexicalSimilarity()
+    try:
+        return WordLlamaSimilarity()
+    except Exception:  # any failure to load weights means: fall back, and say so in reports
+        return LexicalSimilarity()

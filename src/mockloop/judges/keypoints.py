@@ -1,0 +1,170 @@
+"""The offline judge: scores criteria from key-point coverage, reference similarity and tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mockloop.judges.analysis import Analysis, analyse
+from mockloop.judges.embedding import Similarity, default_similarity
+from mockloop.judges.text import sentences, words
+from mockloop.models import (
+    Criterion,
+    CriterionScore,
+    Evidence,
+    JudgeInfo,
+    OfflineSignal,
+    Question,
+    QuestionScore,
+    Round,
+    Rubric,
+    Transcript,
+    TurnKind,
+)
+
+PROMPT_VERSION = "keypoints-v1"
+# Upper edges of bands 1-4 for a signal in [0, 1]; at or above the last edge is a 5.
+BAND_EDGES = (0.15, 0.35, 0.60, 0.80)
+
+
+def band(value: float) -> int:
+    """Map a signal in [0, 1] onto a 1-5 score."""
+    return 1 + sum(value >= edge for edge in BAND_EDGES)
+
+
+def weighted_overall(rubric: Rubric, scores: list[CriterionScore]) -> float | None:
+    """Weighted mean of the scored criteria (unscored ones are left out, weights renormalised)."""
+    weights = {c.id: c.weight for c in rubric.criteria}
+    scored = [(weights[s.criterion], s.score) for s in scores if s.score is not None]
+    total = sum(w for w, _ in scored)
+    return round(sum(w * s for w, s in scored) / total, 2) if total else None
+
+
+class KeypointJudge:
+    """Offline, deterministic judge: no model, no network."""
+
+    def __init__(self, similarity: Similarity | None = None) -> None:
+        self.similarity = similarity or default_similarity()
+        self.info = JudgeInfo(
+            engine="keypoints",
+            prompt_version=PROMPT_VERSION,
+            settings={"similarity": self.similarity.name, "band_edges": list(BAND_EDGES)},
+        )
+
+    def score_question(
+        self, question: Question, rubric: Rubric, transcript: Transcript
+    ) -> QuestionScore:
+        """Score every criterion of the rubric for one question."""
+        answer = transcript.candidate_text(question.id)
+        analysis = analyse(question, answer, self.similarity)
+        scorers: dict[OfflineSignal, Callable[[Criterion], CriterionScore]] = {
+            OfflineSignal.COVERAGE: lambda c: self._coverage(c, analysis),
+            OfflineSignal.SIMILARITY: lambda c: self._similarity(c, analysis, answer),
+            OfflineSignal.CLARITY: lambda c: self._clarity(c, analysis, answer),
+            OfflineSignal.TESTS: lambda c: _tests(c, question, transcript),
+        }
+        criteria = [scorers[c.offline_signal](c) for c in rubric.criteria]
+        flags = [] if analysis.verdict == "answer" else [_VERDICT_FLAGS[analysis.verdict]]
+        return QuestionScore(
+            question_id=question.id,
+            round=transcript_round(transcript, question),
+            topic=question.topic,
+            rubric=rubric.rubric,
+            criteria=criteria,
+            overall=weighted_overall(rubric, criteria),
+            covered_points=[m.point.id for m in analysis.covered],
+            missed_points=[m.point.id for m in analysis.missed],
+            flags=flags,
+        )
+
+    def _coverage(self, criterion: Criterion, analysis: Analysis) -> CriterionScore:
+        if analysis.verdict != "answer":
+            return _lowest(criterion, analysis)
+        covered, total = len(analysis.covered), len(analysis.matches)
+        missed = ", ".join(m.point.id for m in analysis.missed) or "none"
+        return CriterionScore(
+            criterion=criterion.id,
+            score=band(analysis.coverage),
+            rationale=f"Covered {covered} of {total} key points; missed: {missed}.",
+            evidence=[
+                Evidence(quote=m.evidence, supports=m.point.id)
+                for m in analysis.covered
+                if m.evidence
+            ],
+        )
+
+    def _similarity(self, criterion: Criterion, analysis: Analysis, answer: str) -> CriterionScore:
+        if analysis.verdict != "answer":
+            return _lowest(criterion, analysis)
+        # Depth needs substance as well as closeness: a one-liner near the reference is not deep.
+        signal = 0.6 * analysis.relevance + 0.4 * analysis.coverage
+        index, _ = self.similarity.best(answer, sentences(answer))
+        quote = sentences(answer)[index] if index >= 0 else None
+        return CriterionScore(
+            criterion=criterion.id,
+            score=band(signal),
+            rationale=(
+                f"Closeness to the reference answer {analysis.raw_relevance:.2f} "
+                f"({self.similarity.name} cosine) with key-point coverage "
+                f"{analysis.coverage:.0%}."
+            ),
+            evidence=[Evidence(quote=quote, supports=criterion.id)] if quote else [],
+        )
+
+    def _clarity(self, criterion: Criterion, analysis: Analysis, answer: str) -> CriterionScore:
+        if analysis.verdict != "answer":
+            return _lowest(criterion, analysis)
+        count = len(words(answer))
+        parts = sentences(answer)
+        longest = max((len(words(p)) for p in parts), default=0)
+        organised = 25 <= count <= 450 and longest <= 60
+        signal = 0.35 + 0.35 * analysis.relevance + (0.2 if organised else 0.0)
+        signal = min(signal, 0.35 + 0.65 * analysis.coverage)  # clear about nothing is not clear
+        shape = "well-sized and organised" if organised else "too short, too long or run-on"
+        return CriterionScore(
+            criterion=criterion.id,
+            score=band(signal),
+            rationale=f"On-topic ({analysis.relevance:.0%}); {count} words, {shape}.",
+        )
+
+
+_VERDICT_FLAGS = {
+    "empty": "no answer given",
+    "non_answer": "the candidate said they did not know",
+    "off_topic": "the answer is off-topic",
+}
+
+
+def _lowest(criterion: Criterion, analysis: Analysis) -> CriterionScore:
+    return CriterionScore(
+        criterion=criterion.id,
+        score=1,
+        rationale=f"Lowest band: {_VERDICT_FLAGS[analysis.verdict]}.",
+    )
+
+
+def _tests(criterion: Criterion, question: Question, transcript: Transcript) -> CriterionScore:
+    runs = [
+        t
+        for t in transcript.for_question(question.id)
+        if t.kind is TurnKind.TEST_RUN and t.meta.get("label") == "hidden"
+    ]
+    if not runs:
+        return CriterionScore(
+            criterion=criterion.id,
+            score=None,
+            rationale="Insufficient evidence: the hidden tests were never run (no /submit).",
+            flags=["insufficient evidence"],
+        )
+    last = runs[-1].meta
+    passed, total = int(last.get("passed", 0)), int(last.get("total", 0))
+    rate = passed / total if total else 0.0
+    return CriterionScore(
+        criterion=criterion.id,
+        score=1 + round(4 * rate),
+        rationale=f"Passed {passed} of {total} hidden tests ({rate:.0%}).",
+    )
+
+
+def transcript_round(transcript: Transcript, question: Question) -> Round:
+    """The round a question was asked in, from the session's plan."""
+    return next(p.round for p in transcript.session.plan if question.id in p.question_ids)

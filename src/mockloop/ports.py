@@ -1,0 +1,121 @@
+"""The interfaces the engine talks to: interviewer, judge, candidate and clock."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from mockloop.models import JudgeInfo, Question, QuestionScore, Round, Rubric, Transcript, Turn
+
+
+class Clock(Protocol):
+    """Monotonic seconds; the engine never reads the wall clock directly."""
+
+    def now(self) -> float:
+        """Seconds since an arbitrary origin."""
+        ...
+
+
+class SystemClock:
+    """The real monotonic clock."""
+
+    def now(self) -> float:
+        """time.monotonic()."""
+        return time.monotonic()
+
+
+class FakeClock:
+    """A clock that moves only when told to, for tests and scripted candidates."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start
+
+    def now(self) -> float:
+        """The current fake time."""
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self._now += seconds
+
+
+class Action(StrEnum):
+    """What a candidate did at a prompt."""
+
+    ANSWER = "answer"
+    HINT = "hint"  # asks for a hint, then answers the same prompt
+    SKIP = "skip"  # gives up this question
+    END_ROUND = "end_round"  # ends the round; what is there gets scored
+    QUIT = "quit"  # saves and stops; the session can be resumed
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What the candidate is asked to respond to, with the time they have."""
+
+    round: Round
+    question: Question
+    index: int  # 1-based position of the question in the round
+    total: int
+    message: str  # the interviewer's latest message (question, follow-up or hint)
+    question_deadline: float | None  # clock time when the question's time runs out
+    round_deadline: float | None
+    draft: str = ""  # text the candidate had typed before a pause, to restore
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The candidate's response to a prompt."""
+
+    action: Action
+    text: str = ""
+    timed_out: bool = False
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Candidate(Protocol):
+    """Produces replies: a person at a terminal, an answers file, or a simulated candidate."""
+
+    def reply(self, prompt: Prompt) -> Reply:
+        """Answer (or act on) one prompt."""
+        ...
+
+
+class Interviewer(Protocol):
+    """Asks the questions and decides on follow-ups; the engine enforces every limit."""
+
+    name: str
+
+    def open_round(self, round_: Round, questions: list[Question]) -> str:
+        """The interviewer's framing at the start of a round."""
+        ...
+
+    def ask(self, question: Question, index: int, total: int) -> str:
+        """How the interviewer puts a question."""
+        ...
+
+    def follow_up(self, question: Question, turns: list[Turn]) -> str | None:
+        """A follow-up on the answers so far, or None to move on."""
+        ...
+
+    def hint(self, question: Question, turns: list[Turn]) -> str:
+        """A nudge that does not give the answer away."""
+        ...
+
+    def close_round(self, round_: Round) -> str:
+        """The interviewer's closing line for a round."""
+        ...
+
+
+class Judge(Protocol):
+    """Scores one question of a transcript against its rubric."""
+
+    info: JudgeInfo
+
+    def score_question(
+        self, question: Question, rubric: Rubric, transcript: Transcript
+    ) -> QuestionScore:
+        """Score every criterion of `rubric` for `question`."""
+        ...

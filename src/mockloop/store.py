@@ -1,0 +1,277 @@
+"""Sessions on disk: an append-only JSONL transcript per session and a SQLite index of them."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, Field, ValidationError
+
+from mockloop.models import Round, Scorecard, SessionInfo, Transcript, Turn, utcnow
+
+
+def home() -> Path:
+    """mockloop's data directory: MOCKLOOP_HOME, else the platform's user data dir."""
+    override = os.environ.get("MOCKLOOP_HOME")
+    return Path(override).expanduser() if override else Path(platformdirs.user_data_dir("mockloop"))
+
+
+def sessions_dir() -> Path:
+    """Where the session transcripts live."""
+    return home() / "sessions"
+
+
+def new_session_id(now: datetime | None = None) -> str:
+    """A short, sortable, human-typable id such as 2026-11-22-a1b2."""
+    return f"{(now or utcnow()).strftime('%Y-%m-%d')}-{secrets.token_hex(2)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# JSONL records
+
+
+class Event(BaseModel):
+    """A state change of the session that is not a message: a question or round finished."""
+
+    event: Literal["question_done", "round_done", "session_done"]
+    round: Round | None = None
+    question_id: str | None = None
+    reason: str = ""
+    at: datetime = Field(default_factory=utcnow)
+
+
+class StoreError(Exception):
+    """A session file is missing or unreadable."""
+
+
+class SessionWriter:
+    """Appends records to a session's JSONL and makes each durable before returning."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[str] = path.open("a", encoding="utf-8")
+
+    def _write(self, kind: str, payload: dict[str, Any]) -> None:
+        line = json.dumps({"type": kind, **payload}, ensure_ascii=False, default=str)
+        self._file.write(line + "\n")
+        self._file.flush()
+        # A turn is a person's work: it must survive a power cut, not only a crash.
+        os.fsync(self._file.fileno())
+
+    def session(self, info: SessionInfo) -> None:
+        """Record how the session was started."""
+        self._write("session", info.model_dump(mode="json"))
+
+    def turn(self, turn: Turn) -> None:
+        """Record one message."""
+        self._write("turn", turn.model_dump(mode="json"))
+
+    def event(self, event: Event) -> None:
+        """Record a state change."""
+        self._write("event", event.model_dump(mode="json"))
+
+    def scorecard(self, card: Scorecard) -> None:
+        """Record a scorecard (a session may be scored several times)."""
+        self._write("scorecard", card.model_dump(mode="json"))
+
+    def close(self) -> None:
+        """Close the file."""
+        self._file.close()
+
+
+class SessionRecord(BaseModel):
+    """Everything read back from one session file."""
+
+    transcript: Transcript
+    events: list[Event]
+    scorecards: list[Scorecard]
+    path: Path
+    damaged_lines: int = 0  # lines that could not be parsed (e.g. cut by a crash mid-write)
+
+    def done_questions(self) -> set[str]:
+        """Questions that were finished (answered, skipped or timed out)."""
+        return {e.question_id for e in self.events if e.event == "question_done" and e.question_id}
+
+    def done_rounds(self) -> set[Round]:
+        """Rounds that were finished."""
+        return {e.round for e in self.events if e.event == "round_done" and e.round}
+
+
+def read_session(path: Path) -> SessionRecord:
+    """Read a session file; a damaged last line (a crash mid-write) is skipped, not fatal."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read session file ({exc.strerror})") from exc
+    info: SessionInfo | None = None
+    turns, events, cards, damaged = [], [], [], 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            kind = record.pop("type")
+            if kind == "session":
+                info = SessionInfo.model_validate(record)
+            elif kind == "turn":
+                turns.append(Turn.model_validate(record))
+            elif kind == "event":
+                events.append(Event.model_validate(record))
+            elif kind == "scorecard":
+                cards.append(Scorecard.model_validate(record))
+        except (json.JSONDecodeError, KeyError, ValidationError, AttributeError) as exc:
+            if number < len(lines):
+                raise StoreError(f"{path}:{number}: not a mockloop session record ({exc})") from exc
+            damaged += 1
+    if info is None:
+        raise StoreError(f"{path}: not a mockloop session (no session header)")
+    ended = any(e.event == "session_done" for e in events)
+    transcript = Transcript(session=info, turns=turns, ended=ended)
+    return SessionRecord(
+        transcript=transcript, events=events, scorecards=cards, path=path, damaged_lines=damaged
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# SQLite index
+
+# Append-only: a released migration is never edited, only followed by a new one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        rounds TEXT NOT NULL,
+        interviewer TEXT NOT NULL,
+        ended INTEGER NOT NULL DEFAULT 0,
+        judge TEXT,
+        overall REAL
+    );
+    CREATE TABLE question_scores (
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        question_id TEXT NOT NULL,
+        round TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        overall REAL,
+        judge TEXT NOT NULL,
+        scored_at TEXT NOT NULL,
+        PRIMARY KEY (session_id, question_id)
+    );
+    """,
+]
+
+
+class Index:
+    """The SQLite index of sessions and their scores, for listing and statistics."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or home() / "index.sqlite3"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            migrate(db)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with closing(sqlite3.connect(self.path, timeout=10)) as db, db:
+            db.row_factory = sqlite3.Row
+            yield db
+
+    def upsert_session(self, info: SessionInfo, path: Path, *, ended: bool) -> None:
+        """Record (or update) a session's header."""
+        rounds = ",".join(p.round.value for p in info.plan)
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO sessions (id, path, started_at, rounds, interviewer, ended) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "path=excluded.path, ended=excluded.ended",
+                (info.id, str(path), info.started_at.isoformat(), rounds, info.interviewer, ended),
+            )
+
+    def record_scorecard(self, card: Scorecard) -> None:
+        """Store a session's latest scores."""
+        judge = card.judge.model or card.judge.engine
+        with self._connect() as db:
+            db.execute(
+                "UPDATE sessions SET judge = ?, overall = ? WHERE id = ?",
+                (judge, card.overall, card.session_id),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO question_scores VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        card.session_id,
+                        q.question_id,
+                        q.round.value,
+                        q.topic,
+                        q.overall,
+                        judge,
+                        card.scored_at.isoformat(),
+                    )
+                    for q in card.questions
+                ],
+            )
+
+    def sessions(self, limit: int = 50) -> list[sqlite3.Row]:
+        """The most recent sessions, newest first."""
+        with self._connect() as db:
+            return db.execute(
+                "SELECT * FROM sessions ORDER BY started_at DESC LIMIT ?", (limit,)
+            ).fetchall()
+
+    def find(self, prefix: str) -> list[sqlite3.Row]:
+        """Sessions whose id starts with `prefix`."""
+        with self._connect() as db:
+            return db.execute(
+                "SELECT * FROM sessions WHERE id LIKE ? ORDER BY started_at DESC",
+                (prefix.replace("%", "") + "%",),
+            ).fetchall()
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Apply the migrations this database has not seen; return the schema version."""
+    version: int = db.execute("PRAGMA user_version").fetchone()[0]
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+    return len(MIGRATIONS)
+
+
+def resolve_session(ref: str) -> Path:
+    """Turn a session id, id prefix, or path into the session's JSONL path."""
+    candidate = Path(ref).expanduser()
+    if candidate.suffix == ".jsonl" or candidate.is_file():
+        if not candidate.is_file():
+            raise StoreError(f"{ref}: no such transcript file")
+        return candidate
+    direct = sessions_dir() / f"{ref}.jsonl"
+    if direct.is_file():
+        return direct
+    matches = sorted(sessions_dir().glob(f"{ref}*.jsonl")) if sessions_dir().is_dir() else []
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise StoreError(f"{ref}: no such session (see `mockloop sessions`)")
+    names = ", ".join(m.stem for m in matches[:5])
+    raise StoreError(f"{ref}: ambiguous session id, matches {names}")
+
+
+def latest_unfinished() -> Path | None:
+    """The newest session that has not ended, if any."""
+    if not sessions_dir().is_dir():
+        return None
+    for path in sorted(sessions_dir().glob("*.jsonl"), key=os.path.getmtime, reverse=True):
+        try:
+            if not read_session(path).transcript.ended:
+                return path
+        except StoreError:
+            continue
+    return None

@@ -1,0 +1,38 @@
+"""Shared fixtures: every test gets its own MOCKLOOP_HOME and no model configured."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI_BANK = FIXTURES / "question_banks" / "mini.yaml"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Keep every test away from the user's sessions, settings and model keys."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("MOCKLOOP_HOME", str(home))
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    for name in (
+        "MOCKLOOP_MODEL",
+        "MOCKLOOP_JUDGE_MODEL",
+        "MOCKLOOP_DEBUG",
+        "MOCKLOOP_REPLAY",
+        "MOCKLOOP_RECORD",
+        "MOCKLOOP_QUESTION_BANKS",
+        "MOCKLOOP_RUBRICS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    yield home
+
+
+@pytest.fixture
+def mini_library():  # type: ignore[no-untyped-def]
+    """The built-in rubrics with the small test bank."""
+    from mockloop.content import content_dirs, load_library
+
+    return load_library([MINI_BANK], content_dirs("rubrics"))

@@ -1,0 +1,53 @@
+"""Small builders shared by tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from mockloop.content import Library
+from mockloop.engine import Outcome, SilentListener, plan_session
+from mockloop.interviewers.scripted import ScriptedInterviewer
+from mockloop.models import Round
+from mockloop.ports import Candidate, Clock, FakeClock, Prompt, Reply
+from mockloop.sessions import RunResult, run_session, start_session
+
+
+class FunctionCandidate:
+    """A candidate whose replies come from a function of the prompt (and may move the clock)."""
+
+    def __init__(self, respond: Callable[[Prompt], Reply]) -> None:
+        self.respond = respond
+        self.prompts: list[Prompt] = []
+
+    def reply(self, prompt: Prompt) -> Reply:
+        self.prompts.append(prompt)
+        return self.respond(prompt)
+
+
+def new_session(library: Library, *, count: int = 2, seed: int = 1, **options: object) -> Path:
+    info = plan_session(
+        library,
+        [Round.FUNDAMENTALS],
+        interviewer="scripted",
+        count=count,
+        seed=seed,
+        **options,  # type: ignore[arg-type]
+    )
+    return start_session(info)
+
+
+def run(
+    path: Path, library: Library, candidate: Candidate, clock: Clock | None = None
+) -> RunResult:
+    return run_session(
+        path,
+        library,
+        interviewer=ScriptedInterviewer(),
+        candidate=candidate,
+        clock=clock or FakeClock(),
+        listener=SilentListener(),
+    )
+
+
+__all__ = ["FunctionCandidate", "Outcome", "new_session", "run"]

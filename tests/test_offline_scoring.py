@@ -1,0 +1,135 @@
+"""The offline key-point scorer and scripted interviewer on labelled sample answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockloop.content import Library, load_library
+from mockloop.judges.keypoints import KeypointJudge, band
+from mockloop.models import (
+    Question,
+    Role,
+    Round,
+    RoundPlan,
+    SampleLabel,
+    SessionInfo,
+    Transcript,
+    Turn,
+    TurnKind,
+)
+
+
+def transcript_for(
+    question: Question, answer: str, round_: Round = Round.FUNDAMENTALS
+) -> Transcript:
+    info = SessionInfo(
+        id="t",
+        plan=[RoundPlan(round=round_, question_ids=[question.id], time_limit_s=600)],
+        interviewer="scripted",
+    )
+    turns = [
+        Turn(
+            seq=0,
+            round=round_,
+            question_id=question.id,
+            role=Role.INTERVIEWER,
+            kind=TurnKind.QUESTION,
+            text=question.prompt,
+        ),
+        Turn(
+            seq=1,
+            round=round_,
+            question_id=question.id,
+            role=Role.CANDIDATE,
+            kind=TurnKind.ANSWER,
+            text=answer,
+        ),
+    ]
+    return Transcript(session=info, turns=turns)
+
+
+@pytest.fixture(scope="module")
+def judge() -> KeypointJudge:
+    return KeypointJudge()
+
+
+def overall(judge: KeypointJudge, library: Library, question: Question, answer: str) -> float:
+    round_ = library.round_of(question.id)
+    score = judge.score_question(
+        question, library.rubric_for(question), transcript_for(question, answer, round_)
+    )
+    assert score.overall is not None
+    return score.overall
+
+
+NON_ANSWERS = [
+    "",
+    "I don't know.",
+    "No idea, sorry, I have never heard of it.",
+    "My favourite pizza is margherita with basil and a thin crust.",
+]
+
+
+def test_strong_beats_partial_beats_empty_on_the_test_bank(
+    mini_library: Library, judge: KeypointJudge
+) -> None:
+    for question in mini_library.questions:
+        samples = {s.label: s.answer for s in question.samples}
+        strong = overall(judge, mini_library, question, samples[SampleLabel.STRONG])
+        partial = overall(judge, mini_library, question, samples[SampleLabel.PARTIAL])
+        weak = overall(judge, mini_library, question, samples[SampleLabel.WEAK])
+        assert strong > partial > weak, question.id
+        for answer in NON_ANSWERS:
+            assert overall(judge, mini_library, question, answer) == 1.0, (question.id, answer)
+
+
+def test_non_answers_get_the_lowest_band_and_no_praise(
+    mini_library: Library, judge: KeypointJudge
+) -> None:
+    question = mini_library.question("mini-hybrid-search")
+    score = judge.score_question(
+        question, mini_library.rubric_for(question), transcript_for(question, "I don't know")
+    )
+    assert {c.score for c in score.criteria} == {1}
+    assert all(not c.evidence for c in score.criteria)
+    assert score.flags == ["the candidate said they did not know"]
+    assert score.covered_points == []
+
+
+def test_evidence_quotes_are_verbatim_sentences_of_the_answer(
+    mini_library: Library, judge: KeypointJudge
+) -> None:
+    question = mini_library.question("mini-hybrid-search")
+    answer = question.samples[0].answer
+    score = judge.score_question(
+        question, mini_library.rubric_for(question), transcript_for(question, answer)
+    )
+    quotes = [e.quote for c in score.criteria for e in c.evidence]
+    assert quotes and all(q in answer for q in quotes)
+    assert set(score.covered_points) == {"exact-terms", "semantic", "fusion"}
+
+
+def test_judge_says_which_engine_scored() -> None:
+    info = KeypointJudge().info
+    assert info.engine == "keypoints" and info.model is None
+    assert info.settings["similarity"] in ("wordllama", "lexical")
+
+
+@pytest.mark.parametrize(("value", "expected"), [(0.0, 1), (0.2, 2), (0.5, 3), (0.7, 4), (1.0, 5)])
+def test_band(value: float, expected: int) -> None:
+    assert band(value) == expected
+
+
+def test_every_builtin_question_ranks_its_samples(judge: KeypointJudge) -> None:
+    library = load_library()
+    failures = []
+    for question in library.questions:
+        samples = {s.label: s.answer for s in question.samples}
+        if len(samples) < 3:
+            continue
+        scores = [overall(judge, library, question, samples[label]) for label in SampleLabel]
+        if not scores[0] > scores[1] > scores[2]:
+            failures.append(f"{question.id}: strong/partial/weak = {scores}")
+        if overall(judge, library, question, "I don't know") != 1.0:
+            failures.append(f"{question.id}: 'I don't know' is not the lowest band")
+    assert not failures, "\n".join(failures)
