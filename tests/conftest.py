@@ -17,6 +17,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     home = tmp_path / "home"
     monkeypatch.setenv("MOCKLOOP_HOME", str(home))
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    monkeypatch.setenv("MOCKLOOP_CONFIG", str(tmp_path / "no-config.toml"))
     for name in (
         "MOCKLOOP_MODEL",
         "MOCKLOOP_JUDGE_MODEL",
@@ -25,6 +26,10 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         "MOCKLOOP_RECORD",
         "MOCKLOOP_QUESTION_BANKS",
         "MOCKLOOP_RUBRICS",
+        "MOCKLOOP_API_BASE",
+        "MOCKLOOP_API_KEY",
+        "MOCKLOOP_MAX_COST",
+        "MOCKLOOP_TIMEOUT",
     ):
         monkeypatch.delenv(name, raising=False)
     yield home

@@ -130,6 +130,12 @@ class Engine:
         self.listener.on_turn(turn)
         return turn
 
+    def _notices(self, round_: Round, question_id: str | None) -> None:
+        """Record what the interviewer reported (e.g. falling back to offline) as system notes."""
+        for text in self.interviewer.drain_notices():
+            self._emit(Role.SYSTEM, TurnKind.NOTE, text, round_, question_id=question_id,
+                       meta={"interviewer_notice": True})  # fmt: skip
+
     def _event(self, event: Event) -> None:
         self.writer.event(event)
         self.listener.on_event(event)
@@ -161,6 +167,7 @@ class Engine:
         questions = [self.library.question(q) for q in plan.question_ids]
         if not any(t.round is plan.round for t in self.turns):
             text = self.interviewer.open_round(plan.round, questions)
+            self._notices(plan.round, None)
             self._emit(Role.INTERVIEWER, TurnKind.FRAMING, text, plan.round)
         reason = "completed"
         for index, question in enumerate(questions, start=1):
@@ -229,6 +236,7 @@ class Engine:
         if reply.action is Action.HINT:
             own = [t for t in self.turns if t.question_id == qid]
             text = self.interviewer.hint(question, own)
+            self._notices(round_, qid)
             self._emit(
                 Role.INTERVIEWER,
                 TurnKind.HINT,
@@ -311,6 +319,7 @@ class Engine:
         asked = sum(1 for t in own if t.kind is TurnKind.FOLLOW_UP)
         if asked < question.max_follow_ups:
             follow_up = self.interviewer.follow_up(question, own)
+            self._notices(round_, qid)
             if follow_up:
                 self._emit(
                     Role.INTERVIEWER,

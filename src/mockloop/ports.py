@@ -108,6 +108,10 @@ class Interviewer(Protocol):
         """The interviewer's closing line for a round."""
         ...
 
+    def drain_notices(self) -> list[str]:
+        """Things the transcript must record, e.g. a switch to the offline interviewer."""
+        ...
+
 
 class Judge(Protocol):
     """Scores one question of a transcript against its rubric."""

@@ -74,6 +74,10 @@ class ScriptedInterviewer:
         """A fixed closing line."""
         return f"That's the end of the {round_.title} round. Thank you."
 
+    def drain_notices(self) -> list[str]:
+        """The scripted interviewer has nothing to report."""
+        return []
+
     @staticmethod
     def _unasked(question: Question, turns: list[Turn]) -> list[FollowUp]:
         asked = {t.text.strip() for t in turns if t.kind is TurnKind.FOLLOW_UP}

@@ -1,0 +1,97 @@
+"""Settings from flags, then MOCKLOOP_* environment variables, then the config file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+# Keys the config file may hold, with the environment variable that overrides each.
+ENV_NAMES: dict[str, str] = {
+    "model": "MOCKLOOP_MODEL",
+    "judge_model": "MOCKLOOP_JUDGE_MODEL",
+    "api_base": "MOCKLOOP_API_BASE",
+    "api_key": "MOCKLOOP_API_KEY",
+    "max_cost": "MOCKLOOP_MAX_COST",
+    "timeout_s": "MOCKLOOP_TIMEOUT",
+}
+
+
+class ConfigError(ValueError):
+    """The config file or a MOCKLOOP_* variable holds a bad value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a command runs with; unset model means the offline engine."""
+
+    model: str | None = None
+    judge_model: str | None = None  # defaults to `model`
+    api_base: str | None = None
+    api_key: str | None = None
+    max_cost: float | None = None
+    timeout_s: float = 60.0
+
+    @property
+    def effective_judge_model(self) -> str | None:
+        """The judge's model: its own, else the interviewer's."""
+        return self.judge_model or self.model
+
+    def __repr__(self) -> str:
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        if shown["api_key"]:
+            shown["api_key"] = "***"
+        return f"Settings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
+
+
+def config_path() -> Path:
+    """The config file: MOCKLOOP_CONFIG, else config.toml in the platform's config dir."""
+    override = os.environ.get("MOCKLOOP_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_config_dir("mockloop")) / "config.toml"
+
+
+def _coerce(name: str, value: Any, origin: str) -> Any:
+    if name in ("max_cost", "timeout_s"):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{origin}: {name}: must be a number, got {value!r}") from None
+        if number <= 0:
+            raise ConfigError(f"{origin}: {name}: must be positive, got {value!r}")
+        return number
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{origin}: {name}: must be a non-empty string")
+    return value.strip()
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc})") from exc
+    unknown = sorted(set(data) - set(ENV_NAMES))
+    if unknown:
+        expected = ", ".join(ENV_NAMES)
+        raise ConfigError(f"{path}: {unknown[0]}: is not a known setting (expected {expected})")
+    return {k: _coerce(k, v, str(path)) for k, v in data.items()}
+
+
+def load_settings(**flags: Any) -> Settings:
+    """Merge settings: flags win over environment, which wins over the config file."""
+    values = _from_file(config_path())
+    for name, env in ENV_NAMES.items():
+        raw = os.environ.get(env)
+        if raw:
+            values[name] = _coerce(name, raw, env)
+    for name, value in flags.items():
+        if value is not None:
+            values[name] = _coerce(name, value, f"--{name.replace('_', '-')}")
+    return replace(Settings(), **values)
