@@ -21,6 +21,9 @@ ENV_NAMES: dict[str, str] = {
 }
 
 
+OFFLINE = "offline"  # a model value that asks for the offline engine explicitly
+
+
 class ConfigError(ValueError):
     """The config file or a MOCKLOOP_* variable holds a bad value."""
 
@@ -37,9 +40,15 @@ class Settings:
     timeout_s: float = 60.0
 
     @property
+    def interviewer_model(self) -> str | None:
+        """The interviewer's model; None (or "offline") means the scripted interviewer."""
+        return None if self.model == OFFLINE else self.model
+
+    @property
     def effective_judge_model(self) -> str | None:
-        """The judge's model: its own, else the interviewer's."""
-        return self.judge_model or self.model
+        """The judge's model: its own, else the interviewer's; None means key-point scoring."""
+        chosen = self.judge_model or self.model
+        return None if chosen == OFFLINE else chosen
 
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from mockloop import __version__
+from mockloop.coderun import CodeRunner
 from mockloop.content import Library, select_questions
 from mockloop.models import (
     ROUND_DURATIONS,
@@ -26,7 +27,7 @@ from mockloop.models import (
     Turn,
     TurnKind,
 )
-from mockloop.ports import Action, Candidate, Clock, Interviewer, Prompt, Reply
+from mockloop.ports import Action, Candidate, Clock, Interviewer, Prompt, Reply, StopSession
 from mockloop.store import Event, SessionRecord, SessionWriter, new_session_id
 
 
@@ -114,8 +115,10 @@ class Engine:
     clock: Clock
     writer: SessionWriter
     listener: Listener
+    code_runner: CodeRunner | None = None  # runs coding questions' tests; None: tests not run
 
     def __post_init__(self) -> None:
+        self._draft = ""  # code to put back in the editor after /run
         self.info = self.record.transcript.session
         self.turns: list[Turn] = list(self.record.transcript.turns)
         self.done_questions = self.record.done_questions()
@@ -133,8 +136,14 @@ class Engine:
     def _notices(self, round_: Round, question_id: str | None) -> None:
         """Record what the interviewer reported (e.g. falling back to offline) as system notes."""
         for text in self.interviewer.drain_notices():
-            self._emit(Role.SYSTEM, TurnKind.NOTE, text, round_, question_id=question_id,
-                       meta={"interviewer_notice": True})  # fmt: skip
+            self._emit(
+                Role.SYSTEM,
+                TurnKind.NOTE,
+                text,
+                round_,
+                question_id=question_id,
+                meta={"interviewer_notice": True},
+            )
 
     def _event(self, event: Event) -> None:
         self.writer.event(event)
@@ -153,11 +162,22 @@ class Engine:
     # -- the loop ----------------------------------------------------------------------------
 
     def run(self) -> Outcome:
-        """Run every unfinished round in order."""
+        """Run every unfinished round in order; a StopSession pauses it, resumable."""
         for plan in self.info.plan:
             if plan.round in self.done_rounds:
                 continue
-            if self._run_round(plan) is _Step.QUIT:
+            try:
+                step = self._run_round(plan)
+            except StopSession as stop:
+                self._emit(
+                    Role.SYSTEM,
+                    TurnKind.NOTE,
+                    f"Session stopped: {stop}",
+                    plan.round,
+                    meta={"paused": True, "stopped": True},
+                )
+                return Outcome.QUIT
+            if step is _Step.QUIT:
                 return Outcome.QUIT
         if not self.record.transcript.ended:
             self._event(Event(event="session_done"))
@@ -208,7 +228,7 @@ class Engine:
     ) -> tuple[Reply, float, Prompt]:
         own = [t for t in self.turns if t.question_id == question.id]
         message = next(t.text for t in reversed(own) if t.role is Role.INTERVIEWER)
-        draft = _pending_draft(own)
+        draft, self._draft = self._draft or _pending_draft(own), ""
         q_limit = self._limit(question.time_limit)
         r_limit = self._limit(plan.time_limit_s)
         start = self.clock.now()
@@ -246,6 +266,10 @@ class Engine:
                 elapsed_s=spent,
                 meta={"hint": True},
             )
+            return None
+        if reply.action is Action.RUN_TESTS:
+            self._run_tests(round_, question, reply.text, ("visible",), spent)
+            self._draft = reply.text
             return None
         if reply.action is Action.QUIT:
             self._emit(
@@ -303,6 +327,11 @@ class Engine:
             timed_out=q_over or r_over,
             meta=reply.meta,
         )
+        answers = [t for t in self.turns if t.question_id == qid and t.kind is TurnKind.ANSWER]
+        first_answer = len(answers) == 1
+        if first_answer and question.tests is not None and question.starter_code is not None:
+            # In the coding round the first answer is the submission: it is what gets tested.
+            self._run_tests(round_, question, reply.text, ("visible", "hidden"), 0.0)
         if q_over or r_over:
             scope = "round" if r_over else "question"
             self._emit(
@@ -332,6 +361,32 @@ class Engine:
                 return None
         self._finish(plan, question, "answered")
         return _Step.DONE
+
+    def _run_tests(
+        self, round_: Round, question: Question, code: str, labels: tuple[str, ...], spent: float
+    ) -> None:
+        if self.code_runner is None or question.tests is None:
+            self._emit(
+                Role.SYSTEM,
+                TurnKind.NOTE,
+                "This question has no tests to run.",
+                round_,
+                question_id=question.id,
+                elapsed_s=spent,
+            )
+            return
+        for label in labels:
+            summary = self.code_runner.run(question, code, label)
+            self._emit(
+                Role.SYSTEM,
+                TurnKind.TEST_RUN,
+                summary.text,
+                round_,
+                question_id=question.id,
+                elapsed_s=spent,
+                meta=summary.meta,
+            )
+            spent = 0.0
 
     def _finish(self, plan: RoundPlan, question: Question, reason: str) -> None:
         self._event(

@@ -41,6 +41,10 @@ class FakeClock:
         self._now += seconds
 
 
+class StopSession(Exception):
+    """Raised by a port to stop the session gracefully (e.g. the cost cap); it stays resumable."""
+
+
 class Action(StrEnum):
     """What a candidate did at a prompt."""
 
@@ -49,6 +53,7 @@ class Action(StrEnum):
     SKIP = "skip"  # gives up this question
     END_ROUND = "end_round"  # ends the round; what is there gets scored
     QUIT = "quit"  # saves and stops; the session can be resumed
+    RUN_TESTS = "run_tests"  # coding round: run the visible tests on the code in `text`
 
 
 @dataclass(frozen=True)

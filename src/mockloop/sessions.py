@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mockloop.coderun import SandboxRunner
 from mockloop.content import Library
 from mockloop.engine import Engine, Listener, Outcome
 from mockloop.models import Scorecard, SessionInfo, Transcript
@@ -46,7 +47,16 @@ def run_session(
     record = read_session(path)
     writer = SessionWriter(path)
     try:
-        engine = Engine(library, record, interviewer, candidate, clock, writer, listener)
+        engine = Engine(
+            library,
+            record,
+            interviewer,
+            candidate,
+            clock,
+            writer,
+            listener,
+            code_runner=SandboxRunner(),
+        )
         outcome = engine.run()
     finally:
         writer.close()

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from mockloop.config import Settings
     from mockloop.content import Library
+    from mockloop.llm import Gateway
     from mockloop.ports import Candidate, Clock, Interviewer, Judge
     from mockloop.terminal import Terminal
 
@@ -20,6 +22,59 @@ def library() -> Library:
     from mockloop.content import load_library
 
     return load_library()
+
+
+def settings(**flags: object) -> Settings:
+    """Merged settings; a bad value becomes a one-line usage error."""
+    from mockloop.cli.errors import UserError
+    from mockloop.config import ConfigError, load_settings
+
+    try:
+        return load_settings(**flags)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+
+
+def gateway(config: Settings, model: str) -> Gateway:
+    """A litellm gateway for one model (importing mockloop.llm does not import litellm)."""
+    from mockloop.llm import Gateway, LLMSettings
+    from mockloop.llm_tokens import CostMeter
+
+    llm = LLMSettings(
+        model=model, api_base=config.api_base, api_key=config.api_key, timeout_s=config.timeout_s
+    )
+    return Gateway(llm, meter=CostMeter(config.max_cost))
+
+
+def engine_banner(config: Settings) -> str:
+    """Say plainly which engines will run."""
+    if config.interviewer_model is None and config.effective_judge_model is None:
+        return OFFLINE_BANNER
+    model = config.interviewer_model
+    asks = f"LLM interviewer {model}" if model else "scripted interviewer"
+    judge = config.effective_judge_model
+    scores = f"LLM judge {judge}" if judge else "key-point scoring"
+    return f"{asks}, {scores}."
+
+
+def interviewer(config: Settings, terminal: Terminal | None = None) -> Interviewer:
+    """The LLM interviewer when a model is configured, else the scripted one."""
+    if config.interviewer_model is None:
+        return offline_interviewer()
+    from mockloop.interviewers.llm import LLMInterviewer
+
+    notify = (lambda notice: terminal.note(str(notice))) if terminal else None
+    return LLMInterviewer(gateway(config, config.interviewer_model), on_retry=notify)
+
+
+def judge(config: Settings, samples: int = 1) -> Judge:
+    """The LLM judge when a judge model is configured, else the key-point scorer."""
+    model = config.effective_judge_model
+    if model is None:
+        return offline_judge()
+    from mockloop.judges.llm import LLMJudge
+
+    return LLMJudge(gateway(config, model), samples=samples)
 
 
 def offline_interviewer() -> Interviewer:

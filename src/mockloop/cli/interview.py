@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,14 +13,37 @@ from mockloop.cli.errors import ExitStatus, UserError
 from mockloop.rounds import ROUND_DURATIONS, ROUND_TITLES, Difficulty, Round
 
 if TYPE_CHECKING:
-    from mockloop.models import RoundPlan
-    from mockloop.ports import Candidate, Clock
+    from mockloop.config import Settings
+    from mockloop.content import Library
+    from mockloop.models import RoundPlan, Scorecard
+    from mockloop.ports import Candidate, Clock, Judge
     from mockloop.terminal import Terminal
 
 ANSWERS_HELP = (
     "Scripted answers: YAML/JSON mapping question ids to answers (or a list), "
     "or text with answers separated by lines of ---. Never waits for input."
 )
+
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model", "-m", help="Interviewer model (litellm name, e.g. openai/gpt-4o-mini)."
+    ),
+]
+JudgeOption = Annotated[
+    str | None, typer.Option("--judge-model", help="Judge model (default: --model).")
+]
+ApiBaseOption = Annotated[
+    str | None, typer.Option("--api-base", help="Base URL of an OpenAI-compatible server.")
+]
+MaxCostOption = Annotated[
+    float | None,
+    typer.Option("--max-cost", min=0.0, help="Stop (saved, resumable) before spending more USD."),
+]
+SamplesOption = Annotated[
+    int, typer.Option("--samples", min=1, max=9, help="Independent judge samples (median).")
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -53,17 +77,23 @@ def interview(
     time_scale: Annotated[
         float, typer.Option(min=0.01, help="Multiply every time limit (0.5 halves them).")
     ] = 1.0,
+    model: ModelOption = None,
+    judge_model: JudgeOption = None,
+    api_base: ApiBaseOption = None,
+    max_cost: MaxCostOption = None,
+    samples: SamplesOption = 1,
 ) -> None:
     """Run a mock interview: questions, follow-ups, then a scorecard.
 
     Every answer is saved as you go; quit at any time and `mockloop resume` later.
     """
-    from mockloop.cli.common import choose_candidate, library, offline_interviewer
+    from mockloop.cli.common import choose_candidate, interviewer, library, settings
     from mockloop.engine import plan_session
     from mockloop.ports import SystemClock
     from mockloop.sessions import start_session
     from mockloop.terminal import Terminal
 
+    config = settings(model=model, judge_model=judge_model, api_base=api_base, max_cost=max_cost)
     terminal, clock = Terminal.create(quiet=json_output), SystemClock()
     lib = library()
     # Everything that can be wrong with the input is checked before a session file exists.
@@ -72,7 +102,7 @@ def interview(
     info = plan_session(
         lib,
         rounds,
-        interviewer=offline_interviewer().name,
+        interviewer=interviewer(config).name,
         topics=topic or (),
         difficulty=difficulty,
         count=questions,
@@ -83,7 +113,16 @@ def interview(
     path = start_session(info)
     if terminal.interactive and answers is None:
         _welcome(terminal, info.plan)
-    _run(path, terminal, candidate, clock, json_output=json_output, scripted=answers is not None)
+    _run(
+        path,
+        terminal,
+        candidate,
+        clock,
+        config,
+        samples=samples,
+        json_output=json_output,
+        scripted=answers is not None,
+    )
 
 
 def resume(
@@ -96,6 +135,11 @@ def resume(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the scorecard as JSON on stdout.")
     ] = False,
+    model: ModelOption = None,
+    judge_model: JudgeOption = None,
+    api_base: ApiBaseOption = None,
+    max_cost: MaxCostOption = None,
+    samples: SamplesOption = 1,
 ) -> None:
     """Continue an unfinished session where it stopped, with the time that was left."""
     from mockloop.store import latest_unfinished, read_session, resolve_session
@@ -105,13 +149,23 @@ def resume(
         raise UserError("no unfinished session to resume (see `mockloop sessions`)")
     if read_session(path).transcript.ended:
         raise UserError(f"session {path.stem} is already finished; export or score it instead")
-    from mockloop.cli.common import choose_candidate
+    from mockloop.cli.common import choose_candidate, settings
     from mockloop.ports import SystemClock
     from mockloop.terminal import Terminal
 
+    config = settings(model=model, judge_model=judge_model, api_base=api_base, max_cost=max_cost)
     terminal, clock = Terminal.create(quiet=json_output), SystemClock()
     candidate = choose_candidate(answers, terminal, clock)
-    _run(path, terminal, candidate, clock, json_output=json_output, scripted=answers is not None)
+    _run(
+        path,
+        terminal,
+        candidate,
+        clock,
+        config,
+        samples=samples,
+        json_output=json_output,
+        scripted=answers is not None,
+    )
 
 
 def _run(
@@ -119,20 +173,22 @@ def _run(
     terminal: Terminal,
     candidate: Candidate,
     clock: Clock,
+    config: Settings,
     *,
+    samples: int,
     json_output: bool,
     scripted: bool,
 ) -> None:
-    from mockloop.cli.common import OFFLINE_BANNER, library, offline_interviewer, offline_judge
+    from mockloop.cli.common import engine_banner, interviewer, judge, library
     from mockloop.engine import Outcome, SilentListener
     from mockloop.render import scorecard
-    from mockloop.sessions import run_session, score_session
+    from mockloop.sessions import run_session
     from mockloop.store import read_session
     from mockloop.terminal import TranscriptView
 
     lib = library()
     info = read_session(path).transcript.session
-    terminal.note(OFFLINE_BANNER)
+    terminal.note(engine_banner(config))
     listener = (
         SilentListener()
         if json_output
@@ -142,7 +198,7 @@ def _run(
         result = run_session(
             path,
             lib,
-            interviewer=offline_interviewer(),
+            interviewer=interviewer(config, terminal),
             candidate=candidate,
             clock=clock,
             listener=listener,
@@ -153,7 +209,7 @@ def _run(
     if result.outcome is Outcome.QUIT:
         terminal.err.print(f"Saved. Resume with `mockloop resume {info.id}`.")
         return
-    card = score_session(path, lib, offline_judge())
+    card = _score(path, lib, judge(config, samples), info.id)
     if json_output:
         payload = {
             "session_id": info.id,
@@ -168,6 +224,23 @@ def _run(
         f"\nSession {info.id} saved to {path}\n"
         f"Export it: mockloop export {info.id} --format md -o {info.id}.md"
     )
+
+
+def _score(path: Path, lib: Library, chosen: Judge, session_id: str) -> Scorecard:
+    """Score a finished session; a judge failure keeps the transcript and says how to retry."""
+    from mockloop.sessions import score_session
+
+    if "mockloop.llm" not in sys.modules:
+        return score_session(path, lib, chosen)
+    from mockloop.llm import LLMError
+
+    try:
+        return score_session(path, lib, chosen)
+    except LLMError as exc:
+        raise UserError(
+            f"{exc.summary} The session is saved; score it later with "
+            f"`mockloop score {session_id}`."
+        ) from None
 
 
 def _welcome(terminal: Terminal, plan: list[RoundPlan]) -> None:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from mockloop.cli.interview import ApiBaseOption, JudgeOption, SamplesOption
+
 
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
@@ -18,9 +20,12 @@ def score(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the scorecard as JSON on stdout.")
     ] = False,
+    judge_model: JudgeOption = None,
+    api_base: ApiBaseOption = None,
+    samples: SamplesOption = 1,
 ) -> None:
     """Score a saved session again (e.g. after editing rubrics); the new scorecard is appended."""
-    from mockloop.cli.common import library, offline_judge
+    from mockloop.cli.common import judge, library, settings
     from mockloop.render import scorecard
     from mockloop.sessions import score_session
     from mockloop.store import resolve_session
@@ -28,7 +33,8 @@ def score(
 
     path = resolve_session(transcript)
     lib = library()
-    card = score_session(path, lib, offline_judge())
+    config = settings(judge_model=judge_model, api_base=api_base)
+    card = score_session(path, lib, judge(config, samples))
     if json_output:
         typer.echo(json.dumps(card.model_dump(mode="json"), indent=2))
         return

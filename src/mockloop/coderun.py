@@ -1,0 +1,66 @@
+"""Run a coding question's tests on the candidate's code and describe the result."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mockloop.models import Question
+
+_FENCE = re.compile(r"```[ \t]*(?:python|py)?[ \t]*\n(.*?)```", re.S | re.I)
+
+
+def extract_code(text: str) -> str:
+    """The code in an answer: its fenced blocks if it has any, else the whole text."""
+    blocks = _FENCE.findall(text)
+    return "\n\n".join(b.strip("\n") for b in blocks) if blocks else text
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One test run as the transcript records it."""
+
+    label: str
+    status: str
+    passed: int
+    total: int
+    text: str  # what the candidate sees
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class CodeRunner(Protocol):
+    """Runs a question's tests (the sandboxed runner, or a fake in tests)."""
+
+    def run(self, question: Question, code: str, label: str) -> RunSummary:
+        """Run the `label` ("visible" or "hidden") tests on `code`."""
+        ...
+
+
+class SandboxRunner:
+    """The real runner: a separate, limited Python process per run."""
+
+    def run(self, question: Question, code: str, label: str) -> RunSummary:
+        """Run the tests in the sandbox and summarise; hidden tests show counts only."""
+        from mockloop.runner import run_code_tests  # type: ignore[import-not-found,unused-ignore]
+
+        tests = getattr(question.tests, label, "") if question.tests else ""
+        result = run_code_tests(extract_code(code), tests, label=label)
+        lines = [f"{label.capitalize()} tests: {result.detail}"]
+        outcomes = []
+        if label == "visible":
+            for outcome in result.outcomes:
+                mark = "✓" if outcome.passed else "✗"
+                message = f": {outcome.message}" if outcome.message else ""
+                lines.append(f"  {mark} {outcome.name}{message}")
+                outcomes.append(outcome.model_dump())
+        meta = {
+            "label": label,
+            "status": str(result.status),
+            "passed": result.passed,
+            "total": result.total,
+            "outcomes": outcomes,
+        }
+        return RunSummary(
+            label, str(result.status), result.passed, result.total, "\n".join(lines), meta
+        )

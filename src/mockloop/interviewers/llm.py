@@ -1,0 +1,155 @@
+"""The LLM interviewer: frames rounds, follows up and hints; the engine still owns every limit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from mockloop.interviewers.scripted import ScriptedInterviewer
+from mockloop.models import Question, Role, Round, Turn, TurnKind
+from mockloop.ports import StopSession
+from mockloop.prompts import load_prompt
+
+if TYPE_CHECKING:
+    from mockloop.llm import Gateway, LLMError
+    from mockloop.llm_errors import RetryNotice
+
+PROMPT_VERSION = "interviewer-v1"
+Messages = list[dict[str, str]]
+
+
+class Decision(BaseModel):
+    """The model's structured choice after an answer."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    action: Literal["follow_up", "move_on"]
+    message: str = ""
+    probes: str = ""
+
+
+def system_prompt(round_: Round, question: Question) -> str:
+    """The interviewer persona with the question's hidden key points and reference answer."""
+    key_points = "\n".join(f"- {p.id}: {p.text}" for p in question.key_points)
+    return load_prompt(PROMPT_VERSION).format(
+        round_title=round_.title,
+        question=question.prompt.strip(),
+        key_points=key_points,
+        reference_answer=question.reference_answer.strip(),
+    )
+
+
+def conversation(turns: list[Turn]) -> Messages:
+    """The exchange so far; the candidate's words are fenced as data."""
+    messages: Messages = []
+    for turn in turns:
+        if turn.role is Role.CANDIDATE and turn.kind is TurnKind.ANSWER:
+            content = f"<candidate_answer>\n{turn.text}\n</candidate_answer>"
+            messages.append({"role": "user", "content": content})
+        elif turn.role is Role.INTERVIEWER:
+            messages.append({"role": "assistant", "content": turn.text})
+    return messages
+
+
+class LLMInterviewer:
+    """Asks the bank's question verbatim, and lets the model frame, follow up and hint.
+
+    Provider failures after the gateway's retries switch this interviewer to the scripted one for
+    the rest of the session; the switch is reported through `drain_notices` so the transcript
+    says so.
+    """
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        *,
+        fallback: ScriptedInterviewer | None = None,
+        on_stream: Callable[[], Callable[[str], None]] | None = None,
+        on_retry: Callable[[RetryNotice], None] | None = None,
+    ) -> None:
+        self.gateway = gateway
+        self.fallback = fallback or ScriptedInterviewer()
+        self.on_stream = on_stream  # makes a per-message delta callback (the terminal's stream)
+        self.on_retry = on_retry  # tells the person the provider is being retried
+        self.name = f"llm:{gateway.settings.model}"
+        self.failed = False
+        self._notices: list[str] = []
+        self._round = Round.FUNDAMENTALS
+
+    def drain_notices(self) -> list[str]:
+        """System notes to record (e.g. a switch to the offline interviewer), then forget them."""
+        notices, self._notices = self._notices, []
+        return notices
+
+    def _fail(self, exc: LLMError) -> None:
+        if exc.kind == "budget":
+            raise StopSession(f"{exc}. Everything is saved; resume to continue.") from exc
+        self.failed = True
+        self._notices.append(
+            f"{exc.summary} The interview continues on the offline interviewer; "
+            "re-run scoring later with `mockloop score`."
+        )
+
+    def _call(self, messages: Messages, offline: Callable[[], str | None]) -> str | None:
+        from mockloop.llm import LLMError
+
+        if self.failed:
+            return offline()
+        try:
+            delta = self.on_stream() if self.on_stream else None
+            return self.gateway.complete(
+                messages, on_delta=delta, on_retry=self.on_retry
+            ).text.strip()
+        except LLMError as exc:
+            self._fail(exc)
+            return offline()
+
+    def open_round(self, round_: Round, questions: list[Question]) -> str:
+        """A model-written framing of the round."""
+        self._round = round_
+        prompt = load_prompt("interviewer-open-v1").format(
+            round_title=round_.title, count=len(questions)
+        )
+        messages = [{"role": "system", "content": prompt}]
+        text = self._call(messages, lambda: self.fallback.open_round(round_, questions))
+        return text or self.fallback.open_round(round_, questions)
+
+    def ask(self, question: Question, index: int, total: int) -> str:
+        """The bank's question, verbatim: it is what the rubric scores against."""
+        return question.prompt.strip()
+
+    def follow_up(self, question: Question, turns: list[Turn]) -> str | None:
+        """The model's decision; a follow-up is only proposed, the engine enforces the limit."""
+        from mockloop.llm import LLMError
+
+        if self.failed:
+            return self.fallback.follow_up(question, turns)
+        messages: Messages = [
+            {"role": "system", "content": system_prompt(self._round, question)},
+            *conversation(turns),
+            {"role": "system", "content": load_prompt("interviewer-decision-v1")},
+        ]
+        try:
+            decision, _ = self.gateway.complete_json(messages, Decision, on_retry=self.on_retry)
+        except LLMError as exc:
+            self._fail(exc)
+            return self.fallback.follow_up(question, turns)
+        if decision.action == "move_on" or not decision.message.strip():
+            return None
+        return decision.message.strip()
+
+    def hint(self, question: Question, turns: list[Turn]) -> str:
+        """A nudge that does not give the answer away."""
+        messages: Messages = [
+            {"role": "system", "content": system_prompt(self._round, question)},
+            *conversation(turns),
+            {"role": "system", "content": load_prompt("interviewer-hint-v1")},
+        ]
+        text = self._call(messages, lambda: self.fallback.hint(question, turns))
+        return text or self.fallback.hint(question, turns)
+
+    def close_round(self, round_: Round) -> str:
+        """A fixed closing line (no model call needed)."""
+        return self.fallback.close_round(round_)

@@ -1,0 +1,92 @@
+"""The coding round: /run shows visible tests, the first answer is submitted to hidden tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mockloop.coderun import RunSummary, extract_code
+from mockloop.content import Library, content_dirs, load_library
+from mockloop.engine import Engine, SilentListener, plan_session
+from mockloop.interviewers.scripted import ScriptedInterviewer
+from mockloop.models import Question, Round, TurnKind
+from mockloop.ports import Action, FakeClock, Reply
+from mockloop.sessions import start_session
+from mockloop.store import SessionWriter, read_session
+
+from conftest import FIXTURES
+from helpers import FunctionCandidate
+
+CODE = "```python\ndef chunk_text(text, size, overlap):\n    return [text]\n```\nLinear time."
+
+
+class RecordingRunner:
+    """A code runner that records what it ran and reports a fixed pass count."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, str]] = []
+
+    def run(self, question: Question, code: str, label: str) -> RunSummary:
+        self.runs.append((label, code))
+        total = 2 if label == "visible" else 5
+        return RunSummary(label, "ok", 1, total, f"{label}: 1 of {total} passed",
+                           {"label": label, "passed": 1, "total": total})  # fmt: skip
+
+
+@pytest.fixture
+def coding_library() -> Library:
+    return load_library([FIXTURES / "question_banks" / "mini_coding.yaml"], content_dirs("rubrics"))
+
+
+def run_coding(
+    library: Library, replies: list[Reply], runner: RecordingRunner
+) -> tuple[Path, FunctionCandidate]:
+    info = plan_session(library, [Round.CODING], interviewer="scripted", seed=1)
+    path = start_session(info)
+    queue = iter(replies)
+    candidate = FunctionCandidate(lambda p: next(queue, Reply(Action.SKIP)))
+    writer = SessionWriter(path)
+    Engine(library, read_session(path), ScriptedInterviewer(), candidate, FakeClock(), writer,
+           SilentListener(), code_runner=runner).run()  # fmt: skip
+    writer.close()
+    return path, candidate
+
+
+def test_run_then_submit_records_test_runs(coding_library: Library) -> None:
+    runner = RecordingRunner()
+    replies = [Reply(Action.RUN_TESTS, CODE), Reply(Action.ANSWER, CODE)]
+    path, candidate = run_coding(coding_library, replies, runner)
+    assert [label for label, _ in runner.runs] == ["visible", "visible", "hidden"]
+    turns = read_session(path).transcript.turns
+    test_runs = [t for t in turns if t.kind is TurnKind.TEST_RUN]
+    assert [t.meta["label"] for t in test_runs] == ["visible", "visible", "hidden"]
+    # The code stays in the editor after /run.
+    assert candidate.prompts[1].draft == CODE
+
+
+def test_hidden_pass_rate_drives_correctness(coding_library: Library) -> None:
+    from mockloop.judges.keypoints import KeypointJudge
+    from mockloop.scoring import score_transcript
+
+    path, _ = run_coding(coding_library, [Reply(Action.ANSWER, CODE)], RecordingRunner())
+    card = score_transcript(read_session(path).transcript, coding_library, KeypointJudge())
+    correctness = next(c for c in card.questions[0].criteria if c.criterion == "correctness")
+    assert correctness.score == 2  # 1 of 5 hidden tests: 1 + round(4 * 0.2)
+    assert correctness.rationale == "Passed 1 of 5 hidden tests (20%)."
+
+
+def test_without_a_test_run_correctness_is_insufficient_evidence(coding_library: Library) -> None:
+    from mockloop.judges.keypoints import KeypointJudge
+    from mockloop.scoring import score_transcript
+
+    path, _ = run_coding(coding_library, [Reply(Action.SKIP)], RecordingRunner())
+    card = score_transcript(read_session(path).transcript, coding_library, KeypointJudge())
+    correctness = next(c for c in card.questions[0].criteria if c.criterion == "correctness")
+    assert correctness.score is None and "insufficient evidence" in correctness.flags
+
+
+def test_extract_code_prefers_fenced_blocks() -> None:
+    assert extract_code(CODE).startswith("def chunk_text")
+    assert "Linear time" not in extract_code(CODE)
+    assert extract_code("x = 1") == "x = 1"

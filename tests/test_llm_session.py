@@ -1,0 +1,125 @@
+"""A whole LLM-driven round through the CLI, over real HTTP to a fake OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mockloop.cli.app import app
+from mockloop.models import Role, TurnKind
+from mockloop.store import read_session
+
+from conftest import MINI_BANK
+from fake_openai import FakeOpenAI, serve
+
+runner = CliRunner()
+ANSWER_1 = "Vector search finds paraphrases. BM25 catches exact product codes."
+ANSWER_2 = "I would merge the two lists with reciprocal rank fusion."
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    yield from serve()
+
+
+@pytest.fixture
+def mini_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Only the small test bank, with the built-in rubrics."""
+    root = tmp_path / "content"
+    (root / "question_banks").mkdir(parents=True)
+    (root / "rubrics").symlink_to(Path(__file__).parents[1] / "rubrics")
+    monkeypatch.setattr("mockloop.content.builtin_content_dir", lambda: root)
+    monkeypatch.setenv("MOCKLOOP_QUESTION_BANKS", str(MINI_BANK))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+
+
+def judge_reply(quote: str) -> dict[str, object]:
+    return {
+        "criteria": {
+            "correctness": {"score": 4, "rationale": "Names both retrievers.",
+                            "evidence": [quote, "a quote the candidate never said"]},
+            "depth": {"score": 3, "rationale": "Fusion is named, not explained.", "evidence": []},
+            "communication": {"score": 5, "rationale": "Crisp.", "evidence": []},
+        },
+        "missing_key_points": ["semantic", "not-a-key-point"],
+    }  # fmt: skip
+
+
+def interview(fake: FakeOpenAI, tmp_path: Path, *extra: str) -> object:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(json.dumps({"mini-hybrid-search": [ANSWER_1, ANSWER_2]}))
+    return runner.invoke(app, [
+        "interview", "-r", "fundamentals", "--topic", "rag", "--no-timer", "--json",
+        "--answers", str(answers), "--model", "openai/fake-model",
+        "--api-base", fake.base_url, *extra,
+    ])  # fmt: skip
+
+
+def test_llm_round_follows_up_moves_on_and_is_judged(
+    fake: FakeOpenAI, tmp_path: Path, mini_only: None
+) -> None:
+    fake.reply("Welcome to the fundamentals round. One question today.")
+    fake.reply_json({"action": "follow_up", "message": "How would you merge the rankings?",
+                     "probes": "fusion"})  # fmt: skip
+    fake.reply_json({"action": "move_on", "message": "", "probes": ""})
+    fake.reply_json(judge_reply("BM25 catches exact product codes."))
+    result = interview(fake, tmp_path)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    payload = json.loads(result.stdout)  # type: ignore[attr-defined]
+    turns = read_session(Path(payload["transcript"])).transcript.turns
+    assert turns[0].text == "Welcome to the fundamentals round. One question today."
+    follow_ups = [t.text for t in turns if t.kind is TurnKind.FOLLOW_UP]
+    assert follow_ups == ["How would you merge the rankings?"]
+    card = payload["scorecard"]
+    assert card["judge"]["engine"] == "llm" and card["judge"]["model"] == "openai/fake-model"
+    (question,) = card["questions"]
+    scores = {c["criterion"]: c for c in question["criteria"]}
+    assert [e["quote"] for e in scores["correctness"]["evidence"]] == [
+        "BM25 catches exact product codes."
+    ]
+    assert "quote not found in the transcript (dropped)" in scores["correctness"]["flags"]
+    assert question["missed_points"] == ["semantic"]
+    assert question["overall"] == pytest.approx(4 * 0.5 + 3 * 0.3 + 5 * 0.2)
+    # The candidate's words reached the model fenced as data, and no key reached the body.
+    follow_up_request = json.dumps(fake.requests[1])
+    assert "<candidate_answer>\\n" + ANSWER_1 in follow_up_request
+    assert "sk-test-not-a-real-key" not in json.dumps(fake.requests)
+    assert fake.pending == 0
+
+
+def test_provider_failure_continues_offline_and_says_so(
+    fake: FakeOpenAI, tmp_path: Path, mini_only: None
+) -> None:
+    fake.fail(401, "Incorrect API key provided")
+    result = interview(fake, tmp_path, "--judge-model", "offline")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    payload = json.loads(result.stdout)  # type: ignore[attr-defined]
+    turns = read_session(Path(payload["transcript"])).transcript.turns
+    notes = [t.text for t in turns if t.role is Role.SYSTEM and t.meta.get("interviewer_notice")]
+    assert len(notes) == 1 and "continues on the offline interviewer" in notes[0]
+    # The scripted interviewer took over: its framing and its bank follow-up.
+    assert any(t.kind is TurnKind.FOLLOW_UP for t in turns)
+    assert payload["scorecard"]["judge"]["engine"] == "keypoints"
+
+
+def test_cost_cap_stops_the_session_saved_and_resumable(
+    fake: FakeOpenAI, tmp_path: Path, mini_only: None
+) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(json.dumps({"mini-hybrid-search": [ANSWER_1]}))
+    result = runner.invoke(app, [
+        "interview", "-r", "fundamentals", "--topic", "rag", "--no-timer",
+        "--answers", str(answers), "--model", "openai/gpt-4o-mini",
+        "--api-base", fake.base_url, "--max-cost", "0.0000001",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Resume with `mockloop resume" in result.stderr
+    assert fake.requests == []  # stopped before the call, not after
+    (path,) = (Path(str(tmp_path / "home" / "sessions"))).glob("*.jsonl")
+    record = read_session(path)
+    assert not record.transcript.ended
+    assert "would exceed the cost cap" in record.transcript.turns[-1].text
