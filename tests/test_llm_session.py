@@ -100,7 +100,11 @@ def test_provider_failure_continues_offline_and_says_so(
     payload = json.loads(result.stdout)  # type: ignore[attr-defined]
     turns = read_session(Path(payload["transcript"])).transcript.turns
     notes = [t.text for t in turns if t.role is Role.SYSTEM and t.meta.get("interviewer_notice")]
-    assert len(notes) == 1 and "continues on the offline interviewer" in notes[0]
+    assert notes[0] == (
+        "The API key for openai was rejected: check OPENAI_API_KEY or --api-key. The interview "
+        "continues on the offline interviewer; re-run scoring later with `mockloop score`."
+    )
+    assert notes[1] == "Interviewer model openai/fake-model: 0 tokens, $0.0000 so far."
     # The scripted interviewer took over: its framing and its bank follow-up.
     assert any(t.kind is TurnKind.FOLLOW_UP for t in turns)
     assert payload["scorecard"]["judge"]["engine"] == "keypoints"
@@ -123,3 +127,30 @@ def test_cost_cap_stops_the_session_saved_and_resumable(
     record = read_session(path)
     assert not record.transcript.ended
     assert "would exceed the cost cap" in record.transcript.turns[-1].text
+
+
+def test_samples_report_median_spread_and_disagreement(
+    fake: FakeOpenAI, tmp_path: Path, mini_only: None
+) -> None:
+    for score in (2, 5, 4):
+        reply = judge_reply("BM25 catches exact product codes.")
+        reply["criteria"]["correctness"]["score"] = score  # type: ignore[index]
+        fake.reply_json(reply)
+    # Interview offline, then re-score the saved session with an LLM judge and 3 samples.
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(json.dumps({"mini-hybrid-search": [ANSWER_1]}))
+    first = runner.invoke(app, ["interview", "-r", "fundamentals", "--topic", "rag",
+                                "--no-timer", "--json", "--answers", str(answers)])  # fmt: skip
+    session = json.loads(first.stdout)["session_id"]
+    result = runner.invoke(app, ["score", session, "--json", "--samples", "3",
+                                 "--judge-model", "openai/fake-model",
+                                 "--api-base", fake.base_url])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    card = json.loads(result.stdout)
+    assert card["judge"]["settings"]["samples"] == 3
+    assert card["judge"]["settings"]["usage"]["prompt_tokens"] > 0
+    correctness = card["questions"][0]["criteria"][0]
+    assert correctness["score"] == 4  # median of 2, 5, 4
+    assert "samples [2, 5, 4], spread 3" in correctness["rationale"]
+    assert "judges disagree: spread 3" in correctness["flags"]
+    assert len(fake.requests) == 3

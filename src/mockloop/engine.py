@@ -201,6 +201,7 @@ class Engine:
                 break
         text = self.interviewer.close_round(plan.round)
         self._emit(Role.INTERVIEWER, TurnKind.NOTE, text, plan.round)
+        self._notices(plan.round, None)
         self._event(Event(event="round_done", round=plan.round, reason=reason))
         self.done_rounds.add(plan.round)
         return _Step.DONE

@@ -121,7 +121,10 @@ class Interviewer(Protocol):
 class Judge(Protocol):
     """Scores one question of a transcript against its rubric."""
 
-    info: JudgeInfo
+    @property
+    def info(self) -> JudgeInfo:
+        """Which engine, model, prompt version and settings produce the scores."""
+        ...
 
     def score_question(
         self, question: Question, rubric: Rubric, transcript: Transcript

@@ -21,7 +21,14 @@ def engine_line(card: Scorecard) -> str:
     if card.judge.engine == "keypoints":
         similarity = card.judge.settings.get("similarity", "?")
         return f"Scored offline by the key-point scorer ({similarity} similarity); no model used."
-    return f"Scored by LLM judge {card.judge.model} (prompt {card.judge.prompt_version})."
+    usage = card.judge.settings.get("usage") or {}
+    tokens = int(usage.get("prompt_tokens", 0)) + int(usage.get("completion_tokens", 0))
+    cost = usage.get("cost_usd")
+    spent = f"; {tokens:,} tokens, " + ("cost unknown" if cost is None else f"${cost:.4f}")
+    return (
+        f"Scored by LLM judge {card.judge.model} (prompt {card.judge.prompt_version}"
+        f"{spent if usage else ''})."
+    )
 
 
 def scorecard(card: Scorecard, library: Library) -> RenderableType:

@@ -88,7 +88,7 @@ class LLMInterviewer:
             raise StopSession(f"{exc}. Everything is saved; resume to continue.") from exc
         self.failed = True
         self._notices.append(
-            f"{exc.summary} The interview continues on the offline interviewer; "
+            f"{exc.summary.rstrip('.')}. The interview continues on the offline interviewer; "
             "re-run scoring later with `mockloop score`."
         )
 
@@ -151,5 +151,17 @@ class LLMInterviewer:
         return text or self.fallback.hint(question, turns)
 
     def close_round(self, round_: Round) -> str:
-        """A fixed closing line (no model call needed)."""
+        """A fixed closing line (no model call needed); the round's model usage is noted."""
+        self._notices.append(usage_line("Interviewer", self.gateway))
         return self.fallback.close_round(round_)
+
+
+def usage_line(who: str, gateway: Gateway) -> str:
+    """`Interviewer model openai/x: 1,234 tokens, $0.0012 so far` (cost unknown when unpriced)."""
+    total = gateway.meter.total
+    cost = "cost unknown" if total.cost_usd is None else f"${total.cost_usd:.4f}"
+    estimated = " (estimated)" if total.estimated else ""
+    return (
+        f"{who} model {gateway.settings.model}: {total.total_tokens:,} tokens{estimated}, "
+        f"{cost} so far."
+    )

@@ -102,15 +102,20 @@ class LLMJudge:
     def __init__(self, gateway: Gateway, *, samples: int = 1) -> None:
         self.gateway = gateway
         self.samples = max(1, samples)
-        settings = gateway.settings
-        self.info = JudgeInfo(
+
+    @property
+    def info(self) -> JudgeInfo:
+        """Model, prompt version, sampling settings and the tokens and cost spent so far."""
+        usage = self.gateway.meter.total
+        return JudgeInfo(
             engine="llm",
-            model=settings.model,
+            model=self.gateway.settings.model,
             prompt_version=PROMPT_VERSION,
             settings={
                 "temperature": self._temperature(),
-                "seed": settings.seed,
+                "seed": self.gateway.settings.seed,
                 "samples": self.samples,
+                "usage": usage.model_dump(),
             },
         )
 
