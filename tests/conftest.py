@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,3 +42,18 @@ def mini_library():  # type: ignore[no-untyped-def]
     from mockloop.content import content_dirs, load_library
 
     return load_library([MINI_BANK], content_dirs("rubrics"))
+
+
+@pytest.fixture
+def use_banks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Make the CLI see only the given bank files (with the built-in rubrics)."""
+
+    def use(*banks: Path) -> None:
+        root = tmp_path / "content"
+        (root / "question_banks").mkdir(parents=True, exist_ok=True)
+        if not (root / "rubrics").exists():
+            (root / "rubrics").symlink_to(Path(__file__).parents[1] / "rubrics")
+        monkeypatch.setattr("mockloop.content.builtin_content_dir", lambda: root)
+        monkeypatch.setenv("MOCKLOOP_QUESTION_BANKS", os.pathsep.join(map(str, banks)))
+
+    return use

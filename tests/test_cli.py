@@ -21,25 +21,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def mini_banks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def mini_banks(use_banks) -> None:  # type: ignore[no-untyped-def]
     """Run the CLI on the small test bank only."""
-    folder = tmp_path / "banks"
-    folder.mkdir()
-    (folder / "mini.yaml").write_text(MINI_BANK.read_text())
-    monkeypatch.setattr("mockloop.content.builtin_content_dir", lambda: _only_rubrics(tmp_path))
-    monkeypatch.setenv("MOCKLOOP_QUESTION_BANKS", str(folder))
-    return folder
-
-
-def _only_rubrics(tmp_path: Path) -> Path:
-    from mockloop.content import content_dirs
-
-    root = tmp_path / "content"
-    if not root.exists():
-        (root / "question_banks").mkdir(parents=True)
-        (root / "rubrics").symlink_to(Path(__file__).parents[1] / "rubrics")
-    assert content_dirs  # imported for its side effect of being importable
-    return root
+    use_banks(MINI_BANK)
 
 
 def answers_file(tmp_path: Path) -> Path:
@@ -58,7 +42,7 @@ def answers_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_interview_json_writes_transcript_and_scorecard(mini_banks: Path, tmp_path: Path) -> None:
+def test_interview_json_writes_transcript_and_scorecard(mini_banks: None, tmp_path: Path) -> None:
     result = runner.invoke(
         app,
         [
@@ -86,7 +70,7 @@ def test_interview_json_writes_transcript_and_scorecard(mini_banks: Path, tmp_pa
     assert record.transcript.ended and record.scorecards
 
 
-def test_export_markdown_of_a_session(mini_banks: Path, tmp_path: Path) -> None:
+def test_export_markdown_of_a_session(mini_banks: None, tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["interview", "-r", "fundamentals", "--answers", str(answers_file(tmp_path)), "--json"]
     )
@@ -104,7 +88,7 @@ def test_export_markdown_of_a_session(mini_banks: Path, tmp_path: Path) -> None:
 
 
 def test_human_output_names_the_offline_engine_and_next_steps(
-    mini_banks: Path, tmp_path: Path
+    mini_banks: None, tmp_path: Path
 ) -> None:
     result = runner.invoke(
         app, ["interview", "-r", "fundamentals", "--answers", str(answers_file(tmp_path))]
@@ -115,7 +99,7 @@ def test_human_output_names_the_offline_engine_and_next_steps(
     assert "Scored offline by the key-point scorer" in result.stdout
 
 
-def test_stdin_answers_never_hang(mini_banks: Path) -> None:
+def test_stdin_answers_never_hang(mini_banks: None) -> None:
     result = runner.invoke(
         app, ["interview", "-r", "fundamentals", "--json"], input="BM25 catches exact terms.\n---\n"
     )
@@ -123,7 +107,7 @@ def test_stdin_answers_never_hang(mini_banks: Path) -> None:
     assert json.loads(result.stdout)["scorecard"]["overall"] is not None
 
 
-def test_score_and_sessions_and_resume_errors(mini_banks: Path, tmp_path: Path) -> None:
+def test_score_and_sessions_and_resume_errors(mini_banks: None, tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["interview", "-r", "fundamentals", "--answers", str(answers_file(tmp_path)), "--json"]
     )
@@ -140,7 +124,7 @@ def test_score_and_sessions_and_resume_errors(mini_banks: Path, tmp_path: Path) 
     )
 
 
-def test_banks_list_show_validate(mini_banks: Path, tmp_path: Path) -> None:
+def test_banks_list_show_validate(mini_banks: None, tmp_path: Path) -> None:
     listing = runner.invoke(app, ["banks", "list"])
     assert listing.exit_code == 0 and "self-attention" in listing.stdout
     shown = runner.invoke(app, ["banks", "show", "mini-hybrid-search", "--reveal"])
@@ -156,7 +140,7 @@ def test_banks_list_show_validate(mini_banks: Path, tmp_path: Path) -> None:
     )
 
 
-def test_bad_input_is_one_line_and_exit_2(mini_banks: Path, tmp_path: Path) -> None:
+def test_bad_input_is_one_line_and_exit_2(mini_banks: None, tmp_path: Path) -> None:
     bad = tmp_path / "answers.yaml"
     bad.write_text("mini-hybrid-search: {not: text}\n")
     result = runner.invoke(app, ["interview", "--answers", str(bad), "-r", "fundamentals"])

@@ -27,13 +27,9 @@ def fake() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def mini_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Only the small test bank, with the built-in rubrics."""
-    root = tmp_path / "content"
-    (root / "question_banks").mkdir(parents=True)
-    (root / "rubrics").symlink_to(Path(__file__).parents[1] / "rubrics")
-    monkeypatch.setattr("mockloop.content.builtin_content_dir", lambda: root)
-    monkeypatch.setenv("MOCKLOOP_QUESTION_BANKS", str(MINI_BANK))
+def mini_only(use_banks, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Only the small test bank, with a provider key the requests must never carry."""
+    use_banks(MINI_BANK)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mockloop.models import Question
+
+if TYPE_CHECKING:
+    from mockloop.runner import TestRun
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py)?[ \t]*\n(.*?)```", re.S | re.I)
 
@@ -42,25 +45,29 @@ class SandboxRunner:
 
     def run(self, question: Question, code: str, label: str) -> RunSummary:
         """Run the tests in the sandbox and summarise; hidden tests show counts only."""
-        from mockloop.runner import run_code_tests  # type: ignore[import-not-found,unused-ignore]
+        from mockloop.runner import run_code_tests
 
         tests = getattr(question.tests, label, "") if question.tests else ""
-        result = run_code_tests(extract_code(code), tests, label=label)
-        lines = [f"{label.capitalize()} tests: {result.detail}"]
-        outcomes = []
-        if label == "visible":
-            for outcome in result.outcomes:
-                mark = "✓" if outcome.passed else "✗"
-                message = f": {outcome.message}" if outcome.message else ""
-                lines.append(f"  {mark} {outcome.name}{message}")
-                outcomes.append(outcome.model_dump())
-        meta = {
-            "label": label,
-            "status": str(result.status),
-            "passed": result.passed,
-            "total": result.total,
-            "outcomes": outcomes,
-        }
-        return RunSummary(
-            label, str(result.status), result.passed, result.total, "\n".join(lines), meta
-        )
+        return summarise(run_code_tests(extract_code(code), tests, label=label), label)
+
+
+def summarise(result: TestRun, label: str) -> RunSummary:
+    """A test run as the transcript shows it: hidden tests give counts, never their content."""
+    lines = [f"{label.capitalize()} tests: {result.detail}"]
+    outcomes = []
+    if label != "hidden":
+        for outcome in result.outcomes:
+            mark = "✓" if outcome.passed else "✗"
+            message = f": {outcome.message}" if outcome.message else ""
+            lines.append(f"  {mark} {outcome.name}{message}")
+            outcomes.append(outcome.model_dump())
+    meta = {
+        "label": label,
+        "status": str(result.status),
+        "passed": result.passed,
+        "total": result.total,
+        "outcomes": outcomes,
+    }
+    return RunSummary(
+        label, str(result.status), result.passed, result.total, "\n".join(lines), meta
+    )

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from mockloop import __version__
-from mockloop.cli import banks, export, interview, score, sessions
+from mockloop.cli import banks, export, interview, score, sessions, takehome
 from mockloop.cli.errors import MockloopGroup
 
 app = typer.Typer(
@@ -52,6 +52,7 @@ score.register(app)
 export.register(app)
 sessions.register(app)
 app.add_typer(banks.app, name="banks")
+app.add_typer(takehome.app, name="takehome")
 
 
 def main() -> None:
