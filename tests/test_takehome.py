@@ -96,3 +96,33 @@ def test_collect_skips_generated_and_over_budget_files(tmp_path: Path) -> None:
         "cache.pyc (generated, binary or too large)",
         "big.py (over the 100-token budget)",
     ]
+
+
+@pytest.mark.slow
+def test_scripted_coding_round_is_scored_by_hidden_tests(use_banks, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A coding round from an answers file, offline, with the real sandboxed runner."""
+    from mockloop.content import load_library
+
+    use_banks(FIXTURES / "question_banks" / "mini_coding.yaml")
+    question = load_library().question("mini-chunk")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        json.dumps(
+            {
+                "mini-chunk": [
+                    f"```python\n{question.reference_solution}```",
+                    "It is linear time, O(n).",
+                ]
+            }
+        )
+    )
+    result = runner.invoke(
+        app, ["interview", "-r", "coding", "--no-timer", "--json", "--answers", str(answers)]
+    )
+    assert result.exit_code == 0, result.output
+    (scored,) = json.loads(result.stdout)["scorecard"]["questions"]
+    correctness = next(c for c in scored["criteria"] if c["criterion"] == "correctness")
+    assert (correctness["score"], correctness["rationale"]) == (
+        5,
+        "Passed 5 of 5 hidden tests (100%).",
+    )
