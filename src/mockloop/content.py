@@ -208,6 +208,9 @@ def load_rubric(path: Path) -> Rubric:
 
 def builtin_content_dir() -> Path:
     """Where the shipped banks and rubrics are: inside the wheel, or at the repository root."""
+    override = os.environ.get("MOCKLOOP_BUILTIN_CONTENT")  # tests in a subprocess: a stand-in
+    if override:
+        return Path(override)
     packaged = Path(__file__).parent / "_content"
     if packaged.is_dir():
         return packaged

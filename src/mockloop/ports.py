@@ -41,6 +41,36 @@ class FakeClock:
         self._now += seconds
 
 
+class PausableClock:
+    """A clock whose paused intervals do not count; the engine and the candidate share one."""
+
+    def __init__(self, inner: Clock | None = None) -> None:
+        self.inner: Clock = inner or SystemClock()
+        self._paused_at: float | None = None
+        self._paused_total = 0.0
+
+    def now(self) -> float:
+        """The inner clock's time minus every paused interval; frozen while paused."""
+        base = self._paused_at if self._paused_at is not None else self.inner.now()
+        return base - self._paused_total
+
+    @property
+    def paused(self) -> bool:
+        """True between pause() and resume()."""
+        return self._paused_at is not None
+
+    def pause(self) -> None:
+        """Stop the clock (idempotent)."""
+        if self._paused_at is None:
+            self._paused_at = self.inner.now()
+
+    def resume(self) -> None:
+        """Start the clock again; the paused interval never counts (idempotent)."""
+        if self._paused_at is not None:
+            self._paused_total += self.inner.now() - self._paused_at
+            self._paused_at = None
+
+
 class StopSession(Exception):
     """Raised by a port to stop the session gracefully (e.g. the cost cap); it stays resumable."""
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
+from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from mockloop.content import Library
-from mockloop.models import Scorecard
+from mockloop.models import QuestionScore, Role, Round, Scorecard, SessionInfo, Turn, TurnKind
 
 
 def fmt_score(value: float | None) -> str:
@@ -43,36 +44,117 @@ def scorecard(card: Scorecard, library: Library) -> RenderableType:
     rounds.add_row(Text("Overall", style="bold"), "", Text(fmt_score(card.overall), style="bold"))
     parts.append(rounds)
     for score in card.questions:
-        question = library.question(score.question_id)
-        table = Table(
-            title=f"{score.question_id} ({score.topic}): {fmt_score(score.overall)}",
-            title_justify="left",
-            show_lines=False,
-            expand=True,
-        )
-        table.add_column("Criterion", no_wrap=True)
-        table.add_column("Score", justify="right", no_wrap=True)
-        table.add_column("Why")
-        for c in score.criteria:
-            why = c.rationale
-            if c.evidence:
-                why += "\n" + "\n".join(f"“{e.quote}” ({e.supports})" for e in c.evidence[:3])
-            table.add_row(c.criterion, "n/a" if c.score is None else str(c.score), why)
-        parts.append(table)
-        if score.missed_points:
-            missed = "; ".join(question.key_point(p).text for p in score.missed_points)
-            parts.append(Text(f"Missed: {missed}", style="yellow"))
-        for flag in score.flags:
-            parts.append(Text(f"Note: {flag}", style="yellow"))
-        parts.append(
-            Panel(
-                question.reference_answer.strip(),
-                title="Reference answer",
-                title_align="left",
-                border_style="dim",
-            )
-        )
+        parts.extend(_question_parts(score, library))
     if card.study_next:
-        parts.append(Text("Study next", style="bold"))
-        parts.extend(Text(f"  • {tip}") for tip in card.study_next)
+        parts.append(Text("\nStudy next", style="bold"))
+        parts.append(_bullets(card.study_next))
     return Group(*parts)
+
+
+def _question_parts(score: QuestionScore, library: Library) -> list[RenderableType]:
+    """One question's criteria table, what was missed, notes and the reference answer."""
+    question = library.question(score.question_id)
+    title = Text(f"\n{score.question_id} ({score.topic}): {fmt_score(score.overall)}", "bold")
+    table = Table(expand=True)
+    table.add_column("Criterion", no_wrap=True)
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Why", ratio=1)  # only this column takes the spare width
+    for c in score.criteria:
+        why = c.rationale
+        if c.evidence:
+            why += "\n" + "\n".join(f"“{e.quote}” ({e.supports})" for e in c.evidence[:3])
+        table.add_row(c.criterion, "n/a" if c.score is None else str(c.score), why)
+    prompt = Text(" ".join(question.prompt.split()), style="italic")
+    parts: list[RenderableType] = [title, prompt, table]
+    if score.missed_points:
+        parts.append(Text("Missed", style="bold yellow"))
+        parts.append(_bullets([question.key_point(p).text for p in score.missed_points]))
+    for flag in score.flags:
+        parts.append(Text(f"Note: {flag}", style="yellow"))
+    parts.append(
+        Panel(
+            # Markdown joins the bank's hard-wrapped lines into paragraphs that fit the screen.
+            Markdown(question.reference_answer.strip()),
+            title="Reference answer",
+            title_align="left",
+            border_style="dim",
+        )
+    )
+    return parts
+
+
+def _bullets(items: list[str]) -> Table:
+    """A bulleted list whose wrapped lines stay indented under their bullet."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3, justify="right")
+    grid.add_column(ratio=1)
+    for item in items:
+        grid.add_row("•", item)
+    return grid
+
+
+def clock_time(seconds: float) -> str:
+    """`12:05` for minutes and seconds."""
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60:d}:{seconds % 60:02d}"
+
+
+def duration(seconds: float) -> str:
+    """`45 min`, or `22:30` when the minutes are not whole."""
+    seconds = int(seconds)
+    return f"{seconds // 60} min" if seconds % 60 == 0 else clock_time(seconds)
+
+
+def _status(turns: list[Turn], question_id: str) -> str:
+    own = [t for t in turns if t.question_id == question_id]
+    if any(t.meta.get("action") == "skip" for t in own if t.role is Role.SYSTEM):
+        return "skipped"
+    if any(t.meta.get("timeout") for t in own if t.role is Role.SYSTEM):
+        return "timed out"
+    if any(t.kind is TurnKind.ANSWER for t in own):
+        return "answered"
+    return "not answered"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def round_summary(
+    round_: Round, turns: list[Turn], info: SessionInfo | None, *, reason: str = ""
+) -> RenderableType:
+    """A few lines between rounds: what was asked, how it went, the time used, what comes next."""
+    mine = [t for t in turns if t.round is round_]
+    asked = [t.question_id for t in mine if t.kind is TurnKind.QUESTION and t.question_id]
+    statuses = [_status(mine, q) for q in asked]
+    counts = ", ".join(f"{statuses.count(s)} {s}" for s in dict.fromkeys(statuses))
+    plan = next((p for p in info.plan if p.round is round_), None) if info else None
+    of = f" of {len(plan.question_ids)}" if plan else ""
+    lines = [f"Questions: {len(asked)}{of} asked" + (f" ({counts})" if counts else "")]
+    follow_ups = sum(t.kind is TurnKind.FOLLOW_UP for t in mine)
+    hints = sum(t.kind is TurnKind.HINT for t in mine)
+    lines.append(f"{_plural(follow_ups, 'follow-up')} · {_plural(hints, 'hint')}")
+    used = clock_time(sum(t.elapsed_s for t in mine))
+    if info is not None and info.timer and plan is not None:
+        used += f" of {duration(plan.time_limit_s * info.time_scale)}"
+    lines.append(
+        f"Time used: {used}" + (" · you ended the round early" if reason == "ended early" else "")
+    )
+    lines.append(_next_line(round_, info))
+    return Panel(
+        "\n".join(lines),
+        title=f"{round_.title}: done",
+        title_align="left",
+        border_style="dim",
+        expand=False,
+    )
+
+
+def _next_line(round_: Round, info: SessionInfo | None) -> str:
+    rounds = [p.round for p in info.plan] if info else []
+    later = info.plan[rounds.index(round_) + 1 :] if info and round_ in rounds else []
+    if not later:
+        return "Next: the scorecard."
+    plan = later[0]
+    minutes = f", {duration(plan.time_limit_s * info.time_scale)}" if info and info.timer else ""
+    return f"Next: {plan.round.title} ({_plural(len(plan.question_ids), 'question')}{minutes})."

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mockloop.cli.errors import ExitStatus, UserError
-from mockloop.rounds import ROUND_DURATIONS, ROUND_TITLES, Difficulty, Round
+from mockloop.rounds import ROUND_TITLES, Difficulty, Round
 
 if TYPE_CHECKING:
     from mockloop.config import Settings
     from mockloop.content import Library
-    from mockloop.models import RoundPlan, Scorecard
+    from mockloop.engine import Listener
+    from mockloop.interactive import TerminalCandidate
+    from mockloop.models import Scorecard, SessionInfo
     from mockloop.ports import Candidate, Clock, Judge
+    from mockloop.store import SessionRecord
     from mockloop.terminal import Terminal
 
 ANSWERS_HELP = (
@@ -112,7 +116,7 @@ def interview(
     )
     path = start_session(info)
     if terminal.interactive and answers is None:
-        _welcome(terminal, info.plan)
+        _welcome(terminal, info)
     _run(
         path,
         terminal,
@@ -179,42 +183,39 @@ def _run(
     json_output: bool,
     scripted: bool,
 ) -> None:
-    from mockloop.cli.common import engine_banner, interviewer, judge, library
-    from mockloop.engine import Outcome, SilentListener
+    from mockloop.cli.common import engine_banner, judge, library
     from mockloop.render import scorecard
-    from mockloop.sessions import run_session
+    from mockloop.signals import Terminated, save_on_signals
     from mockloop.store import read_session
-    from mockloop.terminal import TranscriptView
 
     lib = library()
-    info = read_session(path).transcript.session
+    record = read_session(path)
+    info = record.transcript.session
     terminal.note(engine_banner(config))
-    listener = (
-        SilentListener()
-        if json_output
-        else TranscriptView(terminal, show_candidate=scripted or not terminal.interactive)
-    )
-    try:
-        result = run_session(
-            path,
-            lib,
-            interviewer=interviewer(config, terminal),
-            candidate=candidate,
-            clock=clock,
-            listener=listener,
-        )
-    except KeyboardInterrupt:
-        terminal.err.print(f"\nSaved. Resume with `mockloop resume {info.id}`.")
-        raise typer.Exit(ExitStatus.INTERRUPTED) from None
-    if result.outcome is Outcome.QUIT:
-        terminal.err.print(f"Saved. Resume with `mockloop resume {info.id}`.")
-        return
-    card = _score(path, lib, judge(config, samples), info.id)
+    person = _person(candidate)
+    if person is not None:
+        # The engine must measure time with the clock that /pause and the Ctrl-C menu stop.
+        clock, person.session_id = person.clock, info.id
+    listener = _listener(terminal, record, json_output=json_output, scripted=scripted)
+    # SIGTERM and a closed terminal (SIGHUP) stop as cleanly as Ctrl-C: everything is saved.
+    with save_on_signals(on_hangup=terminal.mute):
+        try:
+            if not _interview(path, lib, terminal, candidate, clock, config, listener, info.id):
+                return
+            with _busy(terminal, "Scoring the session…"):
+                card = _score(path, lib, judge(config, samples), info.id)
+        except (KeyboardInterrupt, Terminated) as stop:
+            status = stop.exit_status if isinstance(stop, Terminated) else ExitStatus.INTERRUPTED
+            if read_session(path).transcript.ended:
+                terminal.err.print(f"\nStopped. Score it later with `mockloop score {info.id}`.")
+            else:
+                terminal.err.print(f"\nSaved. Resume with `mockloop resume {info.id}`.")
+            raise typer.Exit(status) from None
     if json_output:
         payload = {
             "session_id": info.id,
             "transcript": str(path),
-            "outcome": result.outcome,
+            "outcome": "completed",
             "scorecard": card.model_dump(mode="json"),
         }
         typer.echo(json.dumps(payload, indent=2))
@@ -224,6 +225,75 @@ def _run(
         f"\nSession {info.id} saved to {path}\n"
         f"Export it: mockloop export {info.id} --format md -o {info.id}.md"
     )
+
+
+def _interview(
+    path: Path,
+    lib: Library,
+    terminal: Terminal,
+    candidate: Candidate,
+    clock: Clock,
+    config: Settings,
+    listener: Listener,
+    session_id: str,
+) -> bool:
+    """Run the engine; True when every round is done, False after a quit (saved)."""
+    from mockloop.cli.common import interviewer
+    from mockloop.engine import Outcome
+    from mockloop.sessions import run_session
+
+    result = run_session(
+        path,
+        lib,
+        interviewer=interviewer(config, terminal),
+        candidate=candidate,
+        clock=clock,
+        listener=listener,
+    )
+    if result.outcome is Outcome.COMPLETED:
+        return True
+    terminal.err.print(f"Saved. Resume with `mockloop resume {session_id}`.")
+    person = _person(candidate)
+    if person is not None and person.stop_status:
+        # A quit from Ctrl-C or a signal exits as the shell expects (130, 143, 129).
+        raise typer.Exit(person.stop_status)
+    return False
+
+
+def _person(candidate: Candidate) -> TerminalCandidate | None:
+    """The candidate when it is a person at the terminal (without importing prompt-toolkit)."""
+    if "mockloop.interactive" not in sys.modules:
+        return None
+    from mockloop.interactive import TerminalCandidate
+
+    return candidate if isinstance(candidate, TerminalCandidate) else None
+
+
+def _listener(
+    terminal: Terminal, record: SessionRecord, *, json_output: bool, scripted: bool
+) -> Listener:
+    """Silent for --json; else the transcript view, which on resume shows where things stand."""
+    from mockloop.engine import SilentListener
+    from mockloop.terminal import TranscriptView
+
+    if json_output:
+        return SilentListener()
+    view = TranscriptView(
+        terminal,
+        show_candidate=scripted or not terminal.interactive,
+        info=record.transcript.session,
+        history=record.transcript.turns,
+    )
+    if record.transcript.turns:
+        view.resume_context(record)
+    return view
+
+
+def _busy(terminal: Terminal, message: str) -> AbstractContextManager[object]:
+    """A spinner while something slow runs, where a person can see it."""
+    if terminal.interactive and not terminal.plain:
+        return terminal.err.status(message)
+    return nullcontext()
 
 
 def _score(path: Path, lib: Library, chosen: Judge, session_id: str) -> Scorecard:
@@ -243,17 +313,20 @@ def _score(path: Path, lib: Library, chosen: Judge, session_id: str) -> Scorecar
         ) from None
 
 
-def _welcome(terminal: Terminal, plan: list[RoundPlan]) -> None:
+def _welcome(terminal: Terminal, info: SessionInfo) -> None:
     from rich.panel import Panel
 
-    lines = [
-        f"• {ROUND_TITLES[item.round]}: {len(item.question_ids)} questions, "
-        f"{ROUND_DURATIONS[item.round] // 60} min"
-        for item in plan
-    ]
+    from mockloop.render import duration
+
+    lines = []
+    for item in info.plan:
+        count = len(item.question_ids)
+        limit = duration(item.time_limit_s * info.time_scale) if info.timer else "no time limit"
+        lines.append(f"{ROUND_TITLES[item.round]}: {count} question{'s' * (count != 1)}, {limit}")
     lines += [
         "",
-        "Esc+Enter submits an answer · /help lists commands · everything is saved as "
-        "you go (/quit, then `mockloop resume`).",
+        "Enter adds a line; Esc+Enter (or Alt+Enter) submits your answer.",
+        "Type /help on a line of its own for /hint, /pause, /skip, /quit and more.",
+        "Ctrl-C pauses or quits. Every answer is saved as you go: `mockloop resume`.",
     ]
-    terminal.err.print(Panel("\n".join(lines), title="mockloop", title_align="left"))
+    terminal.err.print(Panel("\n".join(lines), title="mockloop", title_align="left", expand=False))
