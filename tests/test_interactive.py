@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import signal
 import sys
 import threading
@@ -20,17 +19,17 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from mockloop.content import Library
-from mockloop.countdown import toolbar
+from mockloop.content import Library, content_dirs, load_library
+from mockloop.countdown import time_left, toolbar
 from mockloop.engine import Outcome
 from mockloop.interactive import TerminalCandidate
-from mockloop.models import Role, Round, TurnKind
+from mockloop.models import CodeTests, Role, Round, TurnKind
 from mockloop.ports import Action, FakeClock, PausableClock, Prompt, Reply
 from mockloop.signals import Terminated, save_on_signals
 from mockloop.slash import SLASH_COMMANDS
-from mockloop.stream import LIVE_LINES, MarkdownStream
-from mockloop.terminal import Terminal, TranscriptView
+from mockloop.terminal import Terminal
 
+from conftest import FIXTURES
 from helpers import FunctionCandidate, new_session, run
 
 SUBMIT = "\x1b\r"  # Esc+Enter; terminals send Alt+Enter the same way
@@ -208,11 +207,9 @@ def test_repeat_time_and_run_stay_at_the_prompt(keys: PipeInput, mini_library: L
 
 
 def test_run_sends_the_code_in_the_coding_round(keys: PipeInput, mini_library: Library) -> None:
-    import mockloop.models as models
-
     candidate = person(keys)
     base = ask(mini_library, round_=Round.CODING)
-    tests = models.CodeTests(visible="def test_a():\n    pass\n", hidden="")
+    tests = CodeTests(visible="def test_a():\n    pass\n", hidden="")
     question = base.question.model_copy(update={"tests": tests})
     prompt = Prompt(**{**base.__dict__, "question": question})
     keys.send_text("def f():\r    return 1\r/run\r")
@@ -220,10 +217,6 @@ def test_run_sends_the_code_in_the_coding_round(keys: PipeInput, mini_library: L
 
 
 def test_the_coding_round_starts_from_the_starter_code(keys: PipeInput) -> None:
-    from mockloop.content import content_dirs, load_library
-
-    from conftest import FIXTURES
-
     library = load_library(
         [FIXTURES / "question_banks" / "mini_coding.yaml"], content_dirs("rubrics")
     )
@@ -293,14 +286,10 @@ def test_warnings_at_five_and_one_minute(keys: PipeInput, mini_library: Library)
 def test_toolbar_fits_the_width_and_turns_yellow_then_red(mini_library: Library) -> None:
     for round_ in Round:
         prompt = ask(mini_library, question_left=3599, round_left=3599, round_=round_)
-        from mockloop.countdown import time_left
-
         for width in (80, 60, 40):
             [(style, text)] = toolbar(prompt, time_left(prompt, 0), width)
             assert len(text) <= width and style == ""
     prompt = ask(mini_library, question_left=300, round_left=2000)
-    from mockloop.countdown import time_left
-
     assert toolbar(prompt, time_left(prompt, 0), 80)[0][0] == "class:toolbar.warn"
     assert toolbar(prompt, time_left(prompt, 240), 80)[0][0] == "class:toolbar.urgent"
     assert "question 1:00" in toolbar(prompt, time_left(prompt, 240), 80)[0][1]
@@ -402,113 +391,3 @@ def test_a_whole_session_through_the_editor(keys: PipeInput, mini_library: Libra
     assert result.outcome is Outcome.COMPLETED
     answers = [t.text for t in result.record.transcript.turns if t.role is Role.CANDIDATE]
     assert sorted(answers) == sorted(a.rstrip() for a in strong.values())
-
-
-# -- streamed Markdown ------------------------------------------------------------------------
-
-
-def _screen(raw: str) -> tuple[list[str], int]:
-    """Replay the cursor moves rich uses; return the final lines and the deepest move upwards."""
-    lines, row, deepest = [""], 0, 0
-    tokens = re.split(r"(\x1b\[[0-9;?]*[A-Za-z]|\r|\n)", raw)
-    for token in tokens:
-        if not token:
-            continue
-        if token == "\n":
-            row += 1
-            lines.extend([""] * (row + 1 - len(lines)))
-        elif token == "\r":
-            continue
-        elif token.endswith("A") and token.startswith("\x1b["):
-            up = int(token[2:-1] or 1)
-            row -= up
-            deepest = max(deepest, len(lines) - 1 - row)
-        elif token == "\x1b[2K":
-            lines[row] = ""
-        elif not token.startswith("\x1b"):
-            lines[row] += token
-    return [line.rstrip() for line in lines], deepest
-
-
-def test_stream_markdown_prints_settled_lines_once_and_redraws_only_the_tail() -> None:
-    buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=True, width=60, color_system=None)
-    paragraphs = [f"- point number {i} of the answer" for i in range(20)]
-    with MarkdownStream(console, live=True, min_interval=0, header=None) as stream:
-        for i in range(1, len(paragraphs) + 1):
-            stream.update("\n".join(paragraphs[:i]))
-    screen, deepest = _screen(buffer.getvalue())
-    shown_lines = [line.strip() for line in screen if line.strip()]
-    assert shown_lines == [f"• point number {i} of the answer" for i in range(20)]
-    assert deepest <= LIVE_LINES + 1  # never redraws what scrolled away
-
-
-def test_a_streamed_message_is_not_printed_twice() -> None:
-    terminal = make_terminal()
-    with terminal.stream_markdown() as stream:
-        stream.update("How would you")
-        stream.update("How would you merge the two lists?")
-    view = TranscriptView(terminal)
-    from mockloop.models import Turn
-
-    view.on_turn(
-        Turn(
-            seq=0,
-            round=Round.FUNDAMENTALS,
-            role=Role.INTERVIEWER,
-            kind=TurnKind.FOLLOW_UP,
-            text="How would you merge the two lists?",
-        )
-    )
-    output = terminal.err.file.getvalue()  # type: ignore[attr-defined]
-    assert output.count("How would you merge the two lists?") == 1
-
-
-# -- what the person sees around the editor -----------------------------------------------------
-
-
-def test_resume_shows_the_question_in_progress(mini_library: Library) -> None:
-    from mockloop.store import read_session
-
-    path = new_session(mini_library, topics=["rag"], count=1)
-    replies = iter([Reply(Action.ANSWER, "Vector search finds paraphrases."), Reply(Action.QUIT)])
-    run(path, mini_library, FunctionCandidate(lambda p: next(replies)))
-    record = read_session(path)
-    terminal = make_terminal()
-    TranscriptView(terminal, info=record.transcript.session).resume_context(record)
-    output = terminal.err.file.getvalue()  # type: ignore[attr-defined]
-    assert "Why would you combine BM25 with vector search" in output
-    assert "You: Vector search finds paraphrases." in output
-    assert "How would you merge the two ranked lists?" in output
-    assert "Session paused" not in output
-
-
-def test_a_round_ends_with_a_short_summary(mini_library: Library) -> None:
-    from mockloop.interviewers.scripted import ScriptedInterviewer
-    from mockloop.sessions import run_session
-    from mockloop.store import read_session
-
-    path = new_session(mini_library, count=2, seed=5)
-    terminal = make_terminal()
-    view = TranscriptView(terminal, info=read_session(path).transcript.session)
-    replies = iter([Reply(Action.HINT), Reply(Action.SKIP), Reply(Action.END_ROUND)])
-    clock = FakeClock()
-
-    def respond(prompt: Prompt) -> Reply:
-        clock.advance(30)
-        return next(replies)
-
-    run_session(
-        path,
-        mini_library,
-        interviewer=ScriptedInterviewer(),
-        candidate=FunctionCandidate(respond),
-        clock=clock,
-        listener=view,
-    )
-    output = terminal.err.file.getvalue()  # type: ignore[attr-defined]
-    assert "LLM fundamentals: done" in output
-    assert "Questions: 2 of 2 asked (1 skipped, 1 not answered)" in output
-    assert "0 follow-ups · 1 hint" in output
-    assert "Time used: 1:30 of 45 min · you ended the round early" in output
-    assert "Next: the scorecard." in output

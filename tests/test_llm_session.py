@@ -36,31 +36,49 @@ def mini_only(use_banks, monkeypatch: pytest.MonkeyPatch) -> None:  # type: igno
 def judge_reply(quote: str) -> dict[str, object]:
     return {
         "criteria": {
-            "correctness": {"score": 4, "rationale": "Names both retrievers.",
-                            "evidence": [quote, "a quote the candidate never said"]},
+            "correctness": {
+                "score": 4,
+                "rationale": "Names both retrievers.",
+                "evidence": [quote, "a quote the candidate never said"],
+            },
             "depth": {"score": 3, "rationale": "Fusion is named, not explained.", "evidence": []},
             "communication": {"score": 5, "rationale": "Crisp.", "evidence": []},
         },
         "missing_key_points": ["semantic", "not-a-key-point"],
-    }  # fmt: skip
+    }
 
 
 def interview(fake: FakeOpenAI, tmp_path: Path, *extra: str) -> object:
     answers = tmp_path / "answers.yaml"
     answers.write_text(json.dumps({"mini-hybrid-search": [ANSWER_1, ANSWER_2]}))
-    return runner.invoke(app, [
-        "interview", "-r", "fundamentals", "--topic", "rag", "--no-timer", "--json",
-        "--answers", str(answers), "--model", "openai/fake-model",
-        "--api-base", fake.base_url, *extra,
-    ])  # fmt: skip
+    return runner.invoke(
+        app,
+        [
+            "interview",
+            "-r",
+            "fundamentals",
+            "--topic",
+            "rag",
+            "--no-timer",
+            "--json",
+            "--answers",
+            str(answers),
+            "--model",
+            "openai/fake-model",
+            "--api-base",
+            fake.base_url,
+            *extra,
+        ],
+    )
 
 
 def test_llm_round_follows_up_moves_on_and_is_judged(
     fake: FakeOpenAI, tmp_path: Path, mini_only: None
 ) -> None:
     fake.reply("Welcome to the fundamentals round. One question today.")
-    fake.reply_json({"action": "follow_up", "message": "How would you merge the rankings?",
-                     "probes": "fusion"})  # fmt: skip
+    fake.reply_json(
+        {"action": "follow_up", "message": "How would you merge the rankings?", "probes": "fusion"}
+    )
     fake.reply_json({"action": "move_on", "message": "", "probes": ""})
     fake.reply_json(judge_reply("BM25 catches exact product codes."))
     result = interview(fake, tmp_path)
@@ -111,11 +129,25 @@ def test_cost_cap_stops_the_session_saved_and_resumable(
 ) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text(json.dumps({"mini-hybrid-search": [ANSWER_1]}))
-    result = runner.invoke(app, [
-        "interview", "-r", "fundamentals", "--topic", "rag", "--no-timer",
-        "--answers", str(answers), "--model", "openai/gpt-4o-mini",
-        "--api-base", fake.base_url, "--max-cost", "0.0000001",
-    ])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "interview",
+            "-r",
+            "fundamentals",
+            "--topic",
+            "rag",
+            "--no-timer",
+            "--answers",
+            str(answers),
+            "--model",
+            "openai/gpt-4o-mini",
+            "--api-base",
+            fake.base_url,
+            "--max-cost",
+            "0.0000001",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "Resume with `mockloop resume" in result.stderr
     assert fake.requests == []  # stopped before the call, not after
@@ -135,12 +167,35 @@ def test_samples_report_median_spread_and_disagreement(
     # Interview offline, then re-score the saved session with an LLM judge and 3 samples.
     answers = tmp_path / "answers.yaml"
     answers.write_text(json.dumps({"mini-hybrid-search": [ANSWER_1]}))
-    first = runner.invoke(app, ["interview", "-r", "fundamentals", "--topic", "rag",
-                                "--no-timer", "--json", "--answers", str(answers)])  # fmt: skip
+    first = runner.invoke(
+        app,
+        [
+            "interview",
+            "-r",
+            "fundamentals",
+            "--topic",
+            "rag",
+            "--no-timer",
+            "--json",
+            "--answers",
+            str(answers),
+        ],
+    )
     session = json.loads(first.stdout)["session_id"]
-    result = runner.invoke(app, ["score", session, "--json", "--samples", "3",
-                                 "--judge-model", "openai/fake-model",
-                                 "--api-base", fake.base_url])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "score",
+            session,
+            "--json",
+            "--samples",
+            "3",
+            "--judge-model",
+            "openai/fake-model",
+            "--api-base",
+            fake.base_url,
+        ],
+    )
     assert result.exit_code == 0, result.output
     card = json.loads(result.stdout)
     assert card["judge"]["settings"]["samples"] == 3
@@ -150,3 +205,37 @@ def test_samples_report_median_spread_and_disagreement(
     assert "samples [2, 5, 4], spread 3" in correctness["rationale"]
     assert "judges disagree: spread 3" in correctness["flags"]
     assert len(fake.requests) == 3
+
+
+def test_framing_streams_and_is_shown_once(
+    fake: FakeOpenAI, tmp_path: Path, mini_only: None
+) -> None:
+    framing = "Welcome to the fundamentals round. One question today, about retrieval."
+    fake.reply(framing)
+    fake.reply_json({"action": "move_on", "message": "", "probes": ""})
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(json.dumps({"mini-hybrid-search": [ANSWER_1]}))
+    result = runner.invoke(
+        app,
+        [
+            "interview",
+            "-r",
+            "fundamentals",
+            "--topic",
+            "rag",
+            "--no-timer",
+            "--answers",
+            str(answers),
+            "--model",
+            "openai/fake-model",
+            "--judge-model",
+            "offline",
+            "--api-base",
+            fake.base_url,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert fake.requests[0].get("stream") is True, fake.requests[0]
+    assert "stream" not in fake.requests[1] or not fake.requests[1]["stream"]
+    shown = " ".join(result.stderr.split())
+    assert shown.count("One question today, about retrieval.") == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -18,6 +18,18 @@ if TYPE_CHECKING:
 
 PROMPT_VERSION = "interviewer-v1"
 Messages = list[dict[str, str]]
+
+
+class StreamView(Protocol):
+    """Where a streamed message is shown as it arrives (the terminal's Markdown stream)."""
+
+    def update(self, text: str) -> None:
+        """The whole message so far."""
+        ...
+
+    def close(self) -> None:
+        """The message is complete."""
+        ...
 
 
 class Decision(BaseModel):
@@ -66,12 +78,12 @@ class LLMInterviewer:
         gateway: Gateway,
         *,
         fallback: ScriptedInterviewer | None = None,
-        on_stream: Callable[[], Callable[[str], None]] | None = None,
+        stream: Callable[[], StreamView] | None = None,
         on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> None:
         self.gateway = gateway
         self.fallback = fallback or ScriptedInterviewer()
-        self.on_stream = on_stream  # makes a per-message delta callback (the terminal's stream)
+        self.stream = stream  # opens a view per streamed message (framing and hints)
         self.on_retry = on_retry  # tells the person the provider is being retried
         self.name = f"llm:{gateway.settings.model}"
         self.failed = False
@@ -97,14 +109,25 @@ class LLMInterviewer:
 
         if self.failed:
             return offline()
+        view = self.stream() if self.stream else None
+        parts: list[str] = []
+
+        def show(delta: str) -> None:
+            parts.append(delta)
+            if view is not None:
+                view.update("".join(parts))
+
         try:
-            delta = self.on_stream() if self.on_stream else None
-            return self.gateway.complete(
-                messages, on_delta=delta, on_retry=self.on_retry
-            ).text.strip()
+            reply = self.gateway.complete(
+                messages, on_delta=show if view else None, on_retry=self.on_retry
+            )
+            return reply.text.strip()
         except LLMError as exc:
             self._fail(exc)
             return offline()
+        finally:
+            if view is not None:
+                view.close()
 
     def open_round(self, round_: Round, questions: list[Question]) -> str:
         """A model-written framing of the round."""
