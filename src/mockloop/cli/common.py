@@ -65,9 +65,7 @@ def interviewer(config: Settings, terminal: Terminal | None = None) -> Interview
 
     notify = (lambda notice: terminal.note(str(notice))) if terminal else None
     stream = terminal.stream_markdown if terminal else None
-    return LLMInterviewer(
-        gateway(config, config.interviewer_model), on_retry=notify, stream=stream
-    )
+    return LLMInterviewer(gateway(config, config.interviewer_model), on_retry=notify, stream=stream)
 
 
 def judge(config: Settings, samples: int = 1) -> Judge:
