@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -91,22 +92,26 @@ def interview(
 
     Every answer is saved as you go; quit at any time and `mockloop resume` later.
     """
-    from mockloop.cli.common import choose_candidate, interviewer, library, settings
+    from mockloop.cli.common import interviewer, library
     from mockloop.engine import plan_session
-    from mockloop.ports import SystemClock
     from mockloop.sessions import start_session
-    from mockloop.terminal import Terminal
 
-    config = settings(model=model, judge_model=judge_model, api_base=api_base, max_cost=max_cost)
-    terminal, clock = Terminal.create(quiet=json_output), SystemClock()
-    lib = library()
     # Everything that can be wrong with the input is checked before a session file exists.
-    candidate = choose_candidate(answers, terminal, clock)
+    prepared = prepare_run(
+        answers=answers,
+        json_output=json_output,
+        samples=samples,
+        model=model,
+        judge_model=judge_model,
+        api_base=api_base,
+        max_cost=max_cost,
+    )
+    lib = library()
     rounds = list(dict.fromkeys(round_ or list(Round)))
     info = plan_session(
         lib,
         rounds,
-        interviewer=interviewer(config).name,
+        interviewer=interviewer(prepared.config).name,
         topics=topic or (),
         difficulty=difficulty,
         count=questions,
@@ -115,18 +120,9 @@ def interview(
         timer=not no_timer,
     )
     path = start_session(info)
-    if terminal.interactive and answers is None:
-        _welcome(terminal, info)
-    _run(
-        path,
-        terminal,
-        candidate,
-        clock,
-        config,
-        samples=samples,
-        json_output=json_output,
-        scripted=answers is not None,
-    )
+    if prepared.terminal.interactive and answers is None:
+        _welcome(prepared.terminal, info)
+    prepared.run(path)
 
 
 def resume(
@@ -153,22 +149,57 @@ def resume(
         raise UserError("no unfinished session to resume (see `mockloop sessions`)")
     if read_session(path).transcript.ended:
         raise UserError(f"session {path.stem} is already finished; export or score it instead")
+    prepared = prepare_run(
+        answers=answers,
+        json_output=json_output,
+        samples=samples,
+        model=model,
+        judge_model=judge_model,
+        api_base=api_base,
+        max_cost=max_cost,
+    )
+    prepared.run(path)
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """Everything a command needs to run a session: settings, terminal, clock and candidate."""
+
+    config: Settings
+    terminal: Terminal
+    clock: Clock
+    candidate: Candidate
+    samples: int
+    json_output: bool
+    scripted: bool
+
+    def run(self, path: Path) -> None:
+        """Run (or resume) the session at `path`, then score and report it."""
+        _run(
+            path,
+            self.terminal,
+            self.candidate,
+            self.clock,
+            self.config,
+            samples=self.samples,
+            json_output=self.json_output,
+            scripted=self.scripted,
+        )
+
+
+def prepare_run(
+    *, answers: Path | None, json_output: bool, samples: int, **model_flags: object
+) -> PreparedRun:
+    """Read settings and set up the terminal and candidate; bad input fails here, before a file."""
     from mockloop.cli.common import choose_candidate, settings
     from mockloop.ports import SystemClock
     from mockloop.terminal import Terminal
 
-    config = settings(model=model, judge_model=judge_model, api_base=api_base, max_cost=max_cost)
+    config = settings(**model_flags)
     terminal, clock = Terminal.create(quiet=json_output), SystemClock()
     candidate = choose_candidate(answers, terminal, clock)
-    _run(
-        path,
-        terminal,
-        candidate,
-        clock,
-        config,
-        samples=samples,
-        json_output=json_output,
-        scripted=answers is not None,
+    return PreparedRun(
+        config, terminal, clock, candidate, samples, json_output, scripted=answers is not None
     )
 
 

@@ -116,35 +116,31 @@ def submit(
     samples: SamplesOption = 1,
 ) -> None:
     """Run visible and hidden tests, collect your files, then a short design debrief and a score."""
-    from mockloop.cli.common import choose_candidate, interviewer, settings
-    from mockloop.cli.interview import _run
-    from mockloop.ports import SystemClock
+    from mockloop.cli.common import interviewer
+    from mockloop.cli.interview import prepare_run
     from mockloop.sessions import start_session
     from mockloop.store import SessionWriter
     from mockloop.takehome import collect, record_submission, run_tests, submission_session
-    from mockloop.terminal import Terminal
 
     _, question = _brief(_workspace_brief(folder))
-    config = settings(model=model, judge_model=judge_model, api_base=api_base)
-    terminal, clock = Terminal.create(quiet=json_output), SystemClock()
-    candidate = choose_candidate(answers, terminal, clock)
+    prepared = prepare_run(
+        answers=answers,
+        json_output=json_output,
+        samples=samples,
+        model=model,
+        judge_model=judge_model,
+        api_base=api_base,
+    )
+    terminal = prepared.terminal
     runs = [run_tests(question, folder, label) for label in ("visible", "hidden")]
     for run in runs:
         terminal.err.print(run.text)
-    path = start_session(submission_session(question, folder, interviewer(config).name))
+    interviewer_name = interviewer(prepared.config).name
+    path = start_session(submission_session(question, folder, interviewer_name))
     writer = SessionWriter(path)
     try:
         record_submission(writer, question, collect(folder), runs)
     finally:
         writer.close()
     terminal.err.print("Debrief: the interviewer asks about your design choices.")
-    _run(
-        path,
-        terminal,
-        candidate,
-        clock,
-        config,
-        samples=samples,
-        json_output=json_output,
-        scripted=answers is not None,
-    )
+    prepared.run(path)
