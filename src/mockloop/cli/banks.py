@@ -118,3 +118,69 @@ def show(
     out.print(
         Panel(Markdown(question.reference_answer), title="Reference answer", title_align="left")
     )
+
+
+@app.command(epilog="Example: mockloop banks check question_banks/coding_retrieval.yaml")
+def check(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Bank files to check. Default: every bank in use."),
+    ] = None,
+    question_ids: Annotated[
+        list[str] | None, typer.Option("--id", help="Check only this question (repeatable).")
+    ] = None,
+    no_code: Annotated[
+        bool, typer.Option("--no-code", help="Skip running reference and starter code.")
+    ] = False,
+) -> None:
+    """Author checks: samples rank strong > partial > weak offline; reference code passes."""
+    from mockloop.bankcheck import check_question
+    from mockloop.cli.common import library
+    from mockloop.cli.errors import UserError
+    from mockloop.content import (
+        ContentError,
+        content_dirs,
+        load_bank,
+        load_library,
+        requirements_met,
+        yaml_files,
+    )
+    from mockloop.judges.keypoints import KeypointJudge
+    from mockloop.terminal import Terminal
+
+    if paths:
+        try:
+            extra = [p.resolve() for p in yaml_files(paths)]
+            builtin = [p.resolve() for p in yaml_files(content_dirs("question_banks"))]
+            lib = load_library([*builtin, *(p for p in extra if p not in builtin)])
+            wanted = {load_bank(p).bank for p in extra}
+        except ContentError as exc:
+            for problem in exc.problems:
+                typer.echo(str(problem), err=True)
+            raise typer.Exit(ExitStatus.FAILED) from None
+        questions = [q for b in lib.banks if b.bank in wanted for q in b.questions]
+    else:
+        lib = library()
+        questions = lib.questions
+    if question_ids:
+        unknown = set(question_ids) - {q.id for q in questions}
+        if unknown:
+            raise UserError(f"no question {sorted(unknown)[0]!r} in the banks checked")
+        questions = [q for q in questions if q.id in question_ids]
+    out = Terminal.create().out
+    judge = KeypointJudge()
+    failed = 0
+    for question in questions:
+        result = check_question(judge, lib, question, run_code=not no_code)
+        scores = " ".join(f"{k} {v:.2f}" for k, v in result.sample_scores.items())
+        skipped = (
+            "" if requirements_met(question) else f" (code not run: needs {question.requires})"
+        )
+        mark = "[red]✗[/red]" if result.problems else "[green]✓[/green]"
+        out.print(f"{mark} {question.id}  [dim]{scores}{skipped}[/dim]", highlight=False)
+        for problem in result.problems:
+            out.print(f"    {problem}", highlight=False, markup=False)
+        failed += bool(result.problems)
+    out.print(f"{len(questions) - failed} of {len(questions)} question(s) pass.")
+    if failed:
+        raise typer.Exit(ExitStatus.FAILED)
