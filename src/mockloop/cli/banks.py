@@ -178,8 +178,8 @@ def check(
         )
         mark = "[red]✗[/red]" if result.problems else "[green]✓[/green]"
         out.print(f"{mark} {question.id}  [dim]{scores}{skipped}[/dim]", highlight=False)
-        for problem in result.problems:
-            out.print(f"    {problem}", highlight=False, markup=False)
+        for issue in result.issues:
+            out.print(f"    {issue}", highlight=False, markup=False)
         failed += bool(result.problems)
     out.print(f"{len(questions) - failed} of {len(questions)} question(s) pass.")
     if failed:
