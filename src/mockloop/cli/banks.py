@@ -178,7 +178,7 @@ def check(
         )
         mark = "[red]✗[/red]" if result.problems else "[green]✓[/green]"
         out.print(f"{mark} {question.id}  [dim]{scores}{skipped}[/dim]", highlight=False)
-        for issue in result.issues:
+        for issue in result.problems:
             out.print(f"    {issue}", highlight=False, markup=False)
         failed += bool(result.problems)
     out.print(f"{len(questions) - failed} of {len(questions)} question(s) pass.")
