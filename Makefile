@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Keep every run away from the user's real sessions unless they chose otherwise.
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench coverage-table clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,8 @@ run: $(VENV)/.installed
 
 ## lint: ruff (lint + format check) and mypy
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests $(wildcard benchmarks/*.py)
-	$(BIN)/ruff format --check src tests $(wildcard benchmarks/*.py)
+	$(BIN)/ruff check src tests $(wildcard benchmarks/*.py) scripts
+	$(BIN)/ruff format --check src tests $(wildcard benchmarks/*.py) scripts
 	$(BIN)/mypy
 
 ## test: lint, then the whole suite (slow end-to-end tests included)
@@ -32,6 +32,10 @@ test: lint
 ## bench: start-up, per-turn and scorer-validity figures, written to benchmarks/RESULTS.md
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py
+
+## coverage-table: rewrite the README's question coverage table from the banks
+coverage-table: $(VENV)/.installed
+	$(BIN)/python scripts/coverage_table.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -17,31 +16,35 @@ app = typer.Typer(
 )
 
 
-@app.command("list", epilog="Example: mockloop banks list")
-def list_banks() -> None:
+@app.command("list", epilog="Example: mockloop banks list --markdown")
+def list_banks(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the coverage table as markdown.")
+    ] = False,
+) -> None:
     """Show rounds, topics and question counts by difficulty."""
     from rich.table import Table
 
     from mockloop.cli.common import library
-    from mockloop.models import Difficulty, Round
+    from mockloop.coverage import coverage, coverage_markdown
+    from mockloop.models import Difficulty
     from mockloop.terminal import Terminal
 
     lib = library()
-    counts: Counter[tuple[Round, str, Difficulty]] = Counter(
-        (bank.round, q.topic, q.difficulty) for bank in lib.banks for q in bank.questions
-    )
+    out = Terminal.create().out
+    if markdown:
+        out.print(coverage_markdown(lib), end="", markup=False, highlight=False, soft_wrap=True)
+        return
     table = Table(title=f"{len(lib.questions)} questions in {len(lib.banks)} banks")
     table.add_column("Round")
     table.add_column("Topic")
     for level in Difficulty:
         table.add_column(level.value, justify="right")
     table.add_column("Total", justify="right")
-    for round_ in Round:
-        topics = sorted({t for (r, t, _) in counts if r is round_})
-        for topic in topics:
-            per = [counts[(round_, topic, d)] for d in Difficulty]
-            table.add_row(round_.value, topic, *(str(n) for n in per), str(sum(per)))
-    Terminal.create().out.print(table)
+    for row in coverage(lib):
+        cells = (str(n) for n in row.per_difficulty)
+        table.add_row(row.round.value, row.topic, *cells, str(row.total))
+    out.print(table)
 
 
 @app.command(epilog="Example: mockloop banks validate question_banks/my_bank.yaml")
