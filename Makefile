@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Keep every run away from the user's real sessions unless they chose otherwise.
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: run test lint bench coverage-table clean
+.PHONY: run test lint bench coverage-table json-schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(VENV)/.installed
 ## coverage-table: rewrite the README's question coverage table from the banks
 coverage-table: $(VENV)/.installed
 	$(BIN)/python scripts/coverage_table.py
+
+## json-schema: regenerate docs/json-output.schema.json after changing the --json document
+json-schema: $(VENV)/.installed
+	$(BIN)/python scripts/json_schema.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -197,7 +197,7 @@ def test_samples_report_median_spread_and_disagreement(
         ],
     )
     assert result.exit_code == 0, result.output
-    card = json.loads(result.stdout)
+    card = json.loads(result.stdout)["scorecard"]
     assert card["judge"]["settings"]["samples"] == 3
     assert card["judge"]["settings"]["usage"]["prompt_tokens"] > 0
     correctness = card["questions"][0]["criteria"][0]

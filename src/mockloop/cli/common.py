@@ -92,10 +92,19 @@ def offline_judge() -> Judge:
     return KeypointJudge()
 
 
-def choose_candidate(answers: Path | None, terminal: Terminal, clock: Clock) -> Candidate:
-    """An answers file, else stdin when it is not a terminal, else the person at the keyboard."""
+def choose_candidate(
+    answers: Path | None,
+    terminal: Terminal,
+    clock: Clock,
+    candidate_model: str | None = None,
+    config: Settings | None = None,
+) -> Candidate:
+    """An answers file or a simulated candidate, else stdin when it is not a terminal, else the
+    person at the keyboard."""
     from mockloop.candidates import ScriptedCandidate, load_answers, split_answers
 
+    if candidate_model is not None:
+        return simulated_candidate(candidate_model, config)
     if answers is not None:
         return load_answers(answers)
     if not sys.stdin.isatty():
@@ -104,3 +113,19 @@ def choose_candidate(answers: Path | None, terminal: Terminal, clock: Clock) -> 
     from mockloop.interactive import TerminalCandidate
 
     return TerminalCandidate(terminal, clock)
+
+
+def simulated_candidate(value: str, config: Settings | None) -> Candidate:
+    """`simulated:MODE` plays offline from the bank; any other value is a model via litellm."""
+    from mockloop.cli.errors import UserError
+    from mockloop.config import Settings
+    from mockloop.simulated import LLMCandidate, SimulatedCandidate, parse_simulated
+
+    try:
+        mode = parse_simulated(value)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if mode is not None:
+        return SimulatedCandidate(mode)
+    llm = gateway(config or Settings(), value)
+    return LLMCandidate(lambda messages: llm.complete(messages).text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -46,6 +45,27 @@ MaxCostOption = Annotated[
     float | None,
     typer.Option("--max-cost", min=0.0, help="Stop (saved, resumable) before spending more USD."),
 ]
+CandidateModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--candidate-model",
+        help="Who answers: simulated:strong|partial|weak|empty|gibberish|injection (offline), "
+        "or a litellm model name. Never waits for input.",
+    ),
+]
+JunitOption = Annotated[
+    Path | None,
+    typer.Option("--junit", dir_okay=False, help="Write a JUnit XML report (a case per question)."),
+]
+FailUnderOption = Annotated[
+    float | None,
+    typer.Option(
+        "--fail-under",
+        min=1.0,
+        max=5.0,
+        help="Exit 1 when the overall score is below this (1-5); also the JUnit pass mark.",
+    ),
+]
 SamplesOption = Annotated[
     int, typer.Option("--samples", min=1, max=9, help="Independent judge samples (median).")
 ]
@@ -87,6 +107,9 @@ def interview(
     api_base: ApiBaseOption = None,
     max_cost: MaxCostOption = None,
     samples: SamplesOption = 1,
+    candidate_model: CandidateModelOption = None,
+    junit: JunitOption = None,
+    fail_under: FailUnderOption = None,
 ) -> None:
     """Run a mock interview: questions, follow-ups, then a scorecard.
 
@@ -99,7 +122,8 @@ def interview(
     # Everything that can be wrong with the input is checked before a session file exists.
     prepared = prepare_run(
         answers=answers,
-        json_output=json_output,
+        candidate_model=candidate_model,
+        report=Report(json_output, junit, fail_under),
         samples=samples,
         model=model,
         judge_model=judge_model,
@@ -120,7 +144,7 @@ def interview(
         timer=not no_timer,
     )
     path = start_session(info)
-    if prepared.terminal.interactive and answers is None:
+    if prepared.terminal.interactive and not prepared.scripted:
         _welcome(prepared.terminal, info)
     prepared.run(path)
 
@@ -140,6 +164,9 @@ def resume(
     api_base: ApiBaseOption = None,
     max_cost: MaxCostOption = None,
     samples: SamplesOption = 1,
+    candidate_model: CandidateModelOption = None,
+    junit: JunitOption = None,
+    fail_under: FailUnderOption = None,
 ) -> None:
     """Continue an unfinished session where it stopped, with the time that was left."""
     from mockloop.store import latest_unfinished, read_session, resolve_session
@@ -151,7 +178,8 @@ def resume(
         raise UserError(f"session {path.stem} is already finished; export or score it instead")
     prepared = prepare_run(
         answers=answers,
-        json_output=json_output,
+        candidate_model=candidate_model,
+        report=Report(json_output, junit, fail_under),
         samples=samples,
         model=model,
         judge_model=judge_model,
@@ -159,6 +187,15 @@ def resume(
         max_cost=max_cost,
     )
     prepared.run(path)
+
+
+@dataclass(frozen=True)
+class Report:
+    """How a finished session is reported: terminal, --json, --junit, --fail-under."""
+
+    json_output: bool = False
+    junit: Path | None = None
+    fail_under: float | None = None
 
 
 @dataclass(frozen=True)
@@ -170,7 +207,7 @@ class PreparedRun:
     clock: Clock
     candidate: Candidate
     samples: int
-    json_output: bool
+    report: Report
     scripted: bool
 
     def run(self, path: Path) -> None:
@@ -182,25 +219,31 @@ class PreparedRun:
             self.clock,
             self.config,
             samples=self.samples,
-            json_output=self.json_output,
+            report=self.report,
             scripted=self.scripted,
         )
 
 
 def prepare_run(
-    *, answers: Path | None, json_output: bool, samples: int, **model_flags: object
+    *,
+    answers: Path | None,
+    report: Report,
+    samples: int,
+    candidate_model: str | None = None,
+    **model_flags: object,
 ) -> PreparedRun:
     """Read settings and set up the terminal and candidate; bad input fails here, before a file."""
     from mockloop.cli.common import choose_candidate, settings
     from mockloop.ports import SystemClock
     from mockloop.terminal import Terminal
 
+    if answers is not None and candidate_model is not None:
+        raise UserError("use --answers or --candidate-model, not both")
     config = settings(**model_flags)
-    terminal, clock = Terminal.create(quiet=json_output), SystemClock()
-    candidate = choose_candidate(answers, terminal, clock)
-    return PreparedRun(
-        config, terminal, clock, candidate, samples, json_output, scripted=answers is not None
-    )
+    terminal, clock = Terminal.create(quiet=report.json_output), SystemClock()
+    candidate = choose_candidate(answers, terminal, clock, candidate_model, config)
+    scripted = answers is not None or candidate_model is not None
+    return PreparedRun(config, terminal, clock, candidate, samples, report, scripted)
 
 
 def _run(
@@ -211,11 +254,10 @@ def _run(
     config: Settings,
     *,
     samples: int,
-    json_output: bool,
+    report: Report,
     scripted: bool,
 ) -> None:
     from mockloop.cli.common import engine_banner, judge, library
-    from mockloop.render import scorecard
     from mockloop.signals import Terminated, save_on_signals
     from mockloop.store import read_session
 
@@ -227,14 +269,14 @@ def _run(
     if person is not None:
         # The engine must measure time with the clock that /pause and the Ctrl-C menu stop.
         clock, person.session_id = person.clock, info.id
-    listener = _listener(terminal, record, json_output=json_output, scripted=scripted)
+    listener = _listener(terminal, record, json_output=report.json_output, scripted=scripted)
     # SIGTERM and a closed terminal (SIGHUP) stop as cleanly as Ctrl-C: everything is saved.
     with save_on_signals(on_hangup=terminal.mute):
         try:
             if not _interview(path, lib, terminal, candidate, clock, config, listener, info.id):
                 return
             with _busy(terminal, "Scoring the session…"):
-                card = _score(path, lib, judge(config, samples), info.id)
+                card = score_or_explain(path, lib, judge(config, samples), info.id)
         except (KeyboardInterrupt, Terminated) as stop:
             status = stop.exit_status if isinstance(stop, Terminated) else ExitStatus.INTERRUPTED
             if read_session(path).transcript.ended:
@@ -242,20 +284,39 @@ def _run(
             else:
                 terminal.err.print(f"\nSaved. Resume with `mockloop resume {info.id}`.")
             raise typer.Exit(status) from None
-    if json_output:
-        payload = {
-            "session_id": info.id,
-            "transcript": str(path),
-            "outcome": "completed",
-            "scorecard": card.model_dump(mode="json"),
-        }
-        typer.echo(json.dumps(payload, indent=2))
-        return
-    terminal.out.print(scorecard(card, lib))
-    terminal.out.print(
-        f"\nSession {info.id} saved to {path}\n"
-        f"Export it: mockloop export {info.id} --format md -o {info.id}.md"
-    )
+    report_scorecard(card, path, lib, terminal, report, outcome="completed")
+
+
+def report_scorecard(
+    card: Scorecard, path: Path, lib: Library, terminal: Terminal, report: Report, *, outcome: str
+) -> None:
+    """Show or print a scorecard, write the JUnit file, and exit 1 under --fail-under."""
+    from mockloop.render import scorecard
+    from mockloop.reports import junit_xml, passes, result_doc
+    from mockloop.store import read_session
+
+    if report.junit is not None:
+        transcript = read_session(path).transcript
+        try:
+            xml = junit_xml([(card, transcript)], report.fail_under)
+            report.junit.write_text(xml, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(
+                f"{report.junit}: cannot write the JUnit report: {exc.strerror}"
+            ) from None
+    if report.json_output:
+        doc = result_doc(card, path, outcome, report.fail_under)
+        typer.echo(doc.model_dump_json(indent=2))
+    else:
+        terminal.out.print(scorecard(card, lib))
+        terminal.out.print(
+            f"\nSession {card.session_id} saved to {path}\n"
+            f"Export it: mockloop export {card.session_id} --format md -o {card.session_id}.md"
+        )
+    if report.fail_under is not None and not passes(card.overall, report.fail_under):
+        shown = "no score" if card.overall is None else f"{card.overall:.2f}"
+        terminal.err.print(f"Overall {shown} is below --fail-under {report.fail_under:.2f}.")
+        raise typer.Exit(ExitStatus.FAILED)
 
 
 def _interview(
@@ -327,7 +388,7 @@ def _busy(terminal: Terminal, message: str) -> AbstractContextManager[object]:
     return nullcontext()
 
 
-def _score(path: Path, lib: Library, chosen: Judge, session_id: str) -> Scorecard:
+def score_or_explain(path: Path, lib: Library, chosen: Judge, session_id: str) -> Scorecard:
     """Score a finished session; a judge failure keeps the transcript and says how to retry."""
     from mockloop.sessions import score_session
 

@@ -1,41 +1,202 @@
-"""`mockloop score`: (re-)score a saved transcript."""
+"""`mockloop score`: (re-)score saved transcripts, one or many, concurrently and resumably."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mockloop.cli.interview import ApiBaseOption, JudgeOption, SamplesOption
+from mockloop.cli.errors import ExitStatus, UserError
+from mockloop.cli.interview import (
+    ApiBaseOption,
+    FailUnderOption,
+    JudgeOption,
+    JunitOption,
+    Report,
+    SamplesOption,
+    report_scorecard,
+    score_or_explain,
+)
+
+if TYPE_CHECKING:
+    from mockloop.batch import BatchOutcome
+    from mockloop.content import Library
+    from mockloop.ports import Judge
+    from mockloop.terminal import Terminal
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
-    app.command(epilog="Example: mockloop score 2026-11-22-a1b2 --json")(score)
+    app.command(
+        epilog="Example: mockloop score 2026-11-22-a1b2 --json · "
+        "Example: mockloop score --all --concurrency 8 --junit scores.xml"
+    )(score)
 
 
 def score(
-    transcript: Annotated[str, typer.Argument(help="Session id, id prefix, or .jsonl path.")],
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print the scorecard as JSON on stdout.")
+    transcripts: Annotated[
+        list[str] | None,
+        typer.Argument(help="Session ids, id prefixes, .jsonl files or folders of them."),
+    ] = None,
+    all_sessions: Annotated[
+        bool, typer.Option("--all", help="Every finished session in MOCKLOOP_HOME.")
     ] = False,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-j", min=1, max=256, help="Sessions scored at once.")
+    ] = 1,
+    rescore: Annotated[
+        bool,
+        typer.Option("--rescore", help="Score again sessions this judge has already scored."),
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the result as JSON (see docs/json-output.md).")
+    ] = False,
+    junit: JunitOption = None,
+    fail_under: FailUnderOption = None,
     judge_model: JudgeOption = None,
     api_base: ApiBaseOption = None,
     samples: SamplesOption = 1,
 ) -> None:
-    """Score a saved session again (e.g. after editing rubrics); the new scorecard is appended."""
+    """Score saved sessions (e.g. after editing rubrics); each new scorecard is appended.
+
+    One session is always scored. With several (or --all), sessions the same judge has already
+    scored are skipped, so an interrupted batch picks up where it stopped; --rescore forces.
+    """
     from mockloop.cli.common import judge, library, settings
-    from mockloop.render import scorecard
-    from mockloop.sessions import score_session
-    from mockloop.store import resolve_session
     from mockloop.terminal import Terminal
 
-    path = resolve_session(transcript)
+    paths = _collect(transcripts or [], all_sessions)
     lib = library()
     config = settings(judge_model=judge_model, api_base=api_base)
-    card = score_session(path, lib, judge(config, samples))
-    if json_output:
-        typer.echo(json.dumps(card.model_dump(mode="json"), indent=2))
+    chosen = judge(config, samples)
+    report = Report(json_output, junit, fail_under)
+    terminal = Terminal.create(quiet=json_output)
+    if len(paths) == 1 and not all_sessions:
+        card = score_or_explain(paths[0], lib, chosen, paths[0].stem)
+        report_scorecard(card, paths[0], lib, terminal, report, outcome="scored")
         return
-    Terminal.create().out.print(scorecard(card, lib))
+    outcome = _score_batch(paths, lib, chosen, terminal, concurrency=concurrency, rescore=rescore)
+    _report_batch(outcome, terminal, report)
+
+
+def _collect(refs: list[str], all_sessions: bool) -> list[Path]:
+    """Resolve ids, files and folders to session files, in a stable order, without repeats."""
+    from mockloop.store import read_session, resolve_session, sessions_dir
+
+    if not refs and not all_sessions:
+        raise UserError("name a session (id, prefix, .jsonl file or folder), or use --all")
+    found: dict[Path, None] = {}
+    if all_sessions and sessions_dir().is_dir():
+        for path in sorted(sessions_dir().glob("*.jsonl")):
+            if read_session(path).transcript.ended:
+                found.setdefault(path)
+    for ref in refs:
+        folder = Path(ref).expanduser()
+        if folder.is_dir():
+            files = sorted(folder.glob("*.jsonl"))
+            if not files:
+                raise UserError(f"{ref}: no .jsonl transcripts in this folder")
+            for path in files:
+                found.setdefault(path)
+        else:
+            found.setdefault(resolve_session(ref))
+    if not found:
+        raise UserError("no finished sessions to score (see `mockloop history`)")
+    return list(found)
+
+
+def _score_batch(
+    paths: list[Path],
+    lib: Library,
+    chosen: Judge,
+    terminal: Terminal,
+    *,
+    concurrency: int,
+    rescore: bool,
+) -> BatchOutcome:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from mockloop.batch import score_many
+
+    started = time.perf_counter()
+    show = terminal.interactive and not terminal.plain and not terminal.err.quiet
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=terminal.err,
+        disable=not show,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("Scoring", total=len(paths))
+        try:
+            outcome = score_many(
+                paths,
+                lib,
+                chosen,
+                concurrency=concurrency,
+                rescore=rescore,
+                on_done=lambda _path, _card: progress.advance(task),
+                is_error=_provider_error,
+            )
+        except KeyboardInterrupt:
+            terminal.err.print(
+                "\nInterrupted. Every scorecard finished so far is saved; run the same command "
+                "again to score the rest."
+            )
+            raise typer.Exit(ExitStatus.INTERRUPTED) from None
+    spent = time.perf_counter() - started
+    terminal.note(
+        f"Scored {len(outcome.scored)}, skipped {len(outcome.skipped)} already scored by this "
+        f"judge, {len(outcome.failed)} failed, in {spent:.1f} s (concurrency {concurrency})."
+    )
+    return outcome
+
+
+def _provider_error(exc: BaseException) -> str | None:
+    """A model failure fails one session of a batch, not the batch."""
+    if "mockloop.llm" not in sys.modules:
+        return None
+    from mockloop.llm import LLMError
+
+    return exc.summary if isinstance(exc, LLMError) else None
+
+
+def _report_batch(outcome: BatchOutcome, terminal: Terminal, report: Report) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from mockloop.reports import junit_xml, passes, result_doc
+    from mockloop.store import read_session
+
+    scored = sorted(outcome.scored, key=lambda item: item[0].name)
+    for path, message in outcome.failed:
+        terminal.err.print(f"{path.stem}: {message}", markup=False)
+    if report.junit is not None:
+        sessions = [(card, read_session(path).transcript) for path, card in scored]
+        report.junit.write_text(junit_xml(sessions, report.fail_under), encoding="utf-8")
+    if report.json_output:
+        docs = [result_doc(card, path, "scored", report.fail_under) for path, card in scored]
+        typer.echo("[" + ",\n".join(d.model_dump_json(indent=2) for d in docs) + "]")
+    elif scored:
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("Session", no_wrap=True)
+        table.add_column("Overall", justify="right")
+        for path, card in scored:
+            shown = "n/a" if card.overall is None else f"{card.overall:.2f}"
+            table.add_row(path.stem, shown)
+        terminal.out.print(table)
+    below = [
+        path
+        for path, card in scored
+        if report.fail_under is not None and not passes(card.overall, report.fail_under)
+    ]
+    if below:
+        terminal.err.print(f"{len(below)} session(s) below --fail-under {report.fail_under:.2f}.")
+    if below or outcome.failed:
+        raise typer.Exit(ExitStatus.FAILED)

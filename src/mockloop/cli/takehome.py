@@ -11,7 +11,10 @@ from mockloop.cli.errors import ExitStatus, MockloopGroup, UserError
 from mockloop.cli.interview import (
     ANSWERS_HELP,
     ApiBaseOption,
+    CandidateModelOption,
+    FailUnderOption,
     JudgeOption,
+    JunitOption,
     ModelOption,
     SamplesOption,
 )
@@ -114,10 +117,13 @@ def submit(
     judge_model: JudgeOption = None,
     api_base: ApiBaseOption = None,
     samples: SamplesOption = 1,
+    candidate_model: CandidateModelOption = None,
+    junit: JunitOption = None,
+    fail_under: FailUnderOption = None,
 ) -> None:
     """Run visible and hidden tests, collect your files, then a short design debrief and a score."""
     from mockloop.cli.common import interviewer
-    from mockloop.cli.interview import prepare_run
+    from mockloop.cli.interview import Report, prepare_run
     from mockloop.sessions import start_session
     from mockloop.store import SessionWriter
     from mockloop.takehome import collect, record_submission, run_tests, submission_session
@@ -125,7 +131,8 @@ def submit(
     _, question = _brief(_workspace_brief(folder))
     prepared = prepare_run(
         answers=answers,
-        json_output=json_output,
+        candidate_model=candidate_model,
+        report=Report(json_output, junit, fail_under),
         samples=samples,
         model=model,
         judge_model=judge_model,

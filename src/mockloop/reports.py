@@ -1,0 +1,125 @@
+"""Machine-readable results for CI: the --json document and the JUnit XML report."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from mockloop.models import QuestionScore, Round, Scorecard, Transcript, TurnKind
+
+RESULT_SCHEMA_VERSION: Literal[1] = 1
+DEFAULT_PASS_MARK = 3.0  # a question "passes" in JUnit at or above this when no --fail-under
+
+
+class RunResultDoc(BaseModel):
+    """What `--json` prints for one session: stable and versioned (docs/json-output.md)."""
+
+    schema_version: Literal[1] = RESULT_SCHEMA_VERSION
+    session_id: str
+    transcript: str = Field(description="Path of the session's JSONL transcript.")
+    outcome: Literal["completed", "scored"]
+    fail_under: float | None = Field(
+        default=None, description="The --fail-under threshold, when one was given."
+    )
+    passed: bool | None = Field(
+        default=None, description="overall >= fail_under; null without --fail-under."
+    )
+    scorecard: Scorecard
+
+
+def result_doc(
+    card: Scorecard, transcript_path: Path, outcome: str, fail_under: float | None
+) -> RunResultDoc:
+    """The --json document of one scored session."""
+    return RunResultDoc.model_validate(
+        {
+            "session_id": card.session_id,
+            "transcript": str(transcript_path),
+            "outcome": outcome,
+            "fail_under": fail_under,
+            "passed": None if fail_under is None else passes(card.overall, fail_under),
+            "scorecard": card,
+        }
+    )
+
+
+def passes(score: float | None, threshold: float) -> bool:
+    """A score passes at or above the threshold; no score never passes."""
+    return score is not None and score >= threshold
+
+
+def junit_xml(sessions: Sequence[tuple[Scorecard, Transcript]], threshold: float | None) -> str:
+    """JUnit XML: a suite per session and round, a case per question, failed below the mark."""
+    mark = DEFAULT_PASS_MARK if threshold is None else threshold
+    root = ET.Element("testsuites", name="mockloop")
+    total = failures = 0
+    for card, transcript in sessions:
+        added, failed = _add_session(root, card, transcript, mark)
+        total, failures = total + added, failures + failed
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _add_session(
+    root: ET.Element, card: Scorecard, transcript: Transcript, mark: float
+) -> tuple[int, int]:
+    seconds = _seconds_per_question(transcript)
+    by_round: dict[Round, list[QuestionScore]] = defaultdict(list)
+    for score in card.questions:
+        by_round[score.round].append(score)
+    total = failures = 0
+    for round_, scores in by_round.items():
+        failed = [s for s in scores if not passes(s.overall, mark)]
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=f"{card.session_id}.{round_.value}",
+            tests=str(len(scores)),
+            failures=str(len(failed)),
+            errors="0",
+            skipped="0",
+            time=f"{sum(seconds.get(s.question_id, 0.0) for s in scores):.1f}",
+        )
+        for score in scores:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"mockloop.{round_.value}.{score.topic}",
+                name=score.question_id,
+                time=f"{seconds.get(score.question_id, 0.0):.1f}",
+            )
+            shown = "not scored" if score.overall is None else f"{score.overall:.2f}"
+            if score in failed:
+                failure = ET.SubElement(
+                    case, "failure", message=f"scored {shown}, below {mark:.2f}", type="score"
+                )
+                failure.text = _failure_detail(score)
+            ET.SubElement(case, "system-out").text = f"overall {shown}; " + "; ".join(
+                f"{c.criterion} {c.score if c.score is not None else 'n/a'}" for c in score.criteria
+            )
+        total += len(scores)
+        failures += len(failed)
+    return total, failures
+
+
+def _failure_detail(score: QuestionScore) -> str:
+    lines = [f"{c.criterion}: {c.score} - {c.rationale}" for c in score.criteria]
+    if score.missed_points:
+        lines.append("missed key points: " + ", ".join(score.missed_points))
+    lines += [f"flag: {flag}" for flag in score.flags]
+    return "\n".join(lines)
+
+
+def _seconds_per_question(transcript: Transcript) -> dict[str, float]:
+    spent: dict[str, float] = defaultdict(float)
+    for turn in transcript.turns:
+        if turn.kind is TurnKind.ANSWER and turn.question_id:
+            spent[turn.question_id] += turn.elapsed_s
+    return spent

@@ -1,0 +1,210 @@
+"""Practice in CI: simulated candidates, --json schema, --junit, --fail-under, batch scoring."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from mockloop.batch import score_many
+from mockloop.cli.app import app
+from mockloop.content import load_library
+from mockloop.judges.keypoints import KeypointJudge
+from mockloop.models import Question, QuestionScore, Rubric, Transcript
+from mockloop.reports import RunResultDoc
+from mockloop.simulated import SimulatedMode
+from mockloop.store import read_session, sessions_dir
+
+from fake_openai import FakeOpenAI
+
+runner = CliRunner()
+SCHEMA_FILE = Path(__file__).parents[1] / "docs" / "json-output.schema.json"
+ALL_ROUNDS = ["--no-timer", "--seed", "7", "--questions", "1"]
+
+
+def run_simulated(mode: str, *extra: str) -> Any:
+    result = runner.invoke(
+        app, ["interview", *ALL_ROUNDS, "--candidate-model", f"simulated:{mode}", *extra]
+    )
+    return result
+
+
+@pytest.fixture(scope="module")
+def overall_by_mode(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
+    """One scripted four-round session per simulated mode (module-wide: each takes ~1 s)."""
+    scores = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MOCKLOOP_HOME", str(tmp_path_factory.mktemp("home")))
+        for mode in SimulatedMode:
+            result = run_simulated(mode.value, "--json")
+            assert result.exit_code == 0, result.output
+            doc = RunResultDoc.model_validate_json(result.stdout)
+            assert {r.round.value for r in doc.scorecard.rounds} == {
+                "coding",
+                "fundamentals",
+                "system_design",
+                "takehome",
+            }
+            assert doc.scorecard.overall is not None
+            scores[mode.value] = doc.scorecard.overall
+    return scores
+
+
+def test_simulated_candidates_are_ordered_by_quality(overall_by_mode: dict[str, float]) -> None:
+    scores = overall_by_mode
+    assert scores["strong"] > scores["partial"] > scores["weak"]
+    assert scores["strong"] == max(scores.values())
+    lowest = min(scores.values())
+    assert scores["empty"] == lowest and scores["gibberish"] == lowest
+    assert scores["injection"] <= scores["weak"]
+
+
+def test_injection_is_flagged_not_rewarded(tmp_path: Path) -> None:
+    result = run_simulated("injection", "--json", "--round", "fundamentals")
+    card = RunResultDoc.model_validate_json(result.stdout).scorecard
+    assert all(q.overall == 1.0 for q in card.questions), card
+
+
+def test_unknown_simulated_mode_is_a_one_line_usage_error() -> None:
+    result = run_simulated("brilliant")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --candidate-model 'simulated:brilliant': mode must be")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not sessions_dir().exists() or not list(sessions_dir().glob("*.jsonl"))
+
+
+def test_answers_and_candidate_model_are_exclusive(tmp_path: Path) -> None:
+    answers = tmp_path / "a.txt"
+    answers.write_text("x")
+    result = run_simulated("strong", "--answers", str(answers))
+    assert result.exit_code == 2
+    assert "use --answers or --candidate-model, not both" in result.stderr
+
+
+def test_junit_report_has_a_case_per_question_and_fails_below_the_mark(tmp_path: Path) -> None:
+    report = tmp_path / "junit.xml"
+    result = run_simulated("partial", "--junit", str(report), "--fail-under", "4.5")
+    assert result.exit_code == 1
+    assert "below --fail-under 4.50" in result.stderr
+    root = ET.parse(report).getroot()
+    cases = root.findall("./testsuite/testcase")
+    card = read_session(next(sessions_dir().glob("*.jsonl"))).scorecards[-1]
+    assert len(cases) == len(card.questions) == int(root.get("tests", "-1")) == 4
+    below = [q.question_id for q in card.questions if q.overall is None or q.overall < 4.5]
+    failed = [c.get("name") for c in cases if c.find("failure") is not None]
+    assert failed == below and int(root.get("failures", "-1")) == len(below) > 0
+    suites = {s.get("name", "").split(".")[-1] for s in root.findall("testsuite")}
+    assert suites == {"coding", "fundamentals", "system_design", "takehome"}
+
+
+def test_fail_under_passes_a_strong_run_with_exit_zero() -> None:
+    result = run_simulated("strong", "--fail-under", "4.5", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["passed"] is True and doc["fail_under"] == 4.5 and doc["schema_version"] == 1
+
+
+def test_json_output_schema_is_documented_and_current() -> None:
+    documented = json.loads(SCHEMA_FILE.read_text())
+    assert documented == RunResultDoc.model_json_schema(), (
+        "docs/json-output.schema.json is stale: run `make json-schema` and note the change"
+    )
+
+
+def test_an_llm_can_play_the_candidate(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    with FakeOpenAI() as fake:
+        # The first reply answers the question; the rest answer any follow-ups.
+        for _ in range(4):
+            fake.reply("Scale by the square root of d_k so the softmax does not saturate.")
+        result = runner.invoke(
+            app,
+            [
+                "interview",
+                "--round",
+                "fundamentals",
+                "-n",
+                "1",
+                "--seed",
+                "1",
+                "--no-timer",
+                "--candidate-model",
+                "openai/fake-model",
+                "--api-base",
+                fake.base_url,
+                "--json",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        first = fake.requests[0]["messages"]
+    assert first[0]["role"] == "system" and "candidate" in first[0]["content"]
+    transcript = read_session(next(sessions_dir().glob("*.jsonl"))).transcript
+    answers = [t.text for t in transcript.turns if t.kind.value == "answer"]
+    assert answers[0].startswith("Scale by the square root of d_k")
+
+
+# -- batch scoring ------------------------------------------------------------------------------
+
+
+def unscored_copies(folder: Path, count: int) -> list[Path]:
+    """`count` finished transcripts without scorecards, as an imported batch would be."""
+    folder.mkdir()
+    result = run_simulated("partial", "--round", "fundamentals", "--json")
+    source = Path(json.loads(result.stdout)["transcript"])
+    lines = [
+        line for line in source.read_text().splitlines() if json.loads(line)["type"] != "scorecard"
+    ]
+    paths = []
+    for index in range(count):
+        path = folder / f"t{index:03d}.jsonl"
+        path.write_text("\n".join(lines).replace(source.stem, f"t{index:03d}") + "\n")
+        paths.append(path)
+    return paths
+
+
+class InterruptingJudge(KeypointJudge):
+    """Raises KeyboardInterrupt on the n-th question, as Ctrl-C would mid-batch."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__()
+        self.left = after
+
+    def score_question(
+        self, question: Question, rubric: Rubric, transcript: Transcript
+    ) -> QuestionScore:
+        self.left -= 1
+        if self.left < 0:
+            raise KeyboardInterrupt
+        return super().score_question(question, rubric, transcript)
+
+
+def test_batch_resumes_after_an_interrupt_without_scoring_twice(tmp_path: Path) -> None:
+    paths = unscored_copies(tmp_path / "batch", 12)
+    library = load_library()
+    with pytest.raises(KeyboardInterrupt):
+        score_many(paths, library, InterruptingJudge(after=5), concurrency=1)
+    done_first = [p for p in paths if read_session(p).scorecards]
+    assert 0 < len(done_first) < len(paths)
+    outcome = score_many(paths, library, KeypointJudge(), concurrency=4)
+    assert sorted(outcome.skipped) == sorted(done_first)
+    assert len(outcome.scored) == len(paths) - len(done_first)
+    assert [len(read_session(p).scorecards) for p in paths] == [1] * len(paths)
+
+
+def test_score_command_scores_a_folder_concurrently_and_skips_what_is_done(
+    tmp_path: Path,
+) -> None:
+    paths = unscored_copies(tmp_path / "batch", 6)
+    first = runner.invoke(app, ["score", str(tmp_path / "batch"), "-j", "3", "--json"])
+    assert first.exit_code == 0, first.output
+    docs = json.loads(first.stdout)
+    assert sorted(d["session_id"] for d in docs) == [p.stem for p in paths]
+    second = runner.invoke(app, ["score", str(tmp_path / "batch"), "-j", "3"])
+    assert second.exit_code == 0 and "Scored 0, skipped 6" in second.stderr
+    forced = runner.invoke(app, ["score", str(tmp_path / "batch"), "--rescore", "--json"])
+    assert len(json.loads(forced.stdout)) == 6
+    assert [len(read_session(p).scorecards) for p in paths] == [2] * 6
