@@ -104,6 +104,39 @@ def plan_session(
     )
 
 
+def drill_session(
+    library: Library,
+    picks: Sequence[tuple[Round, str]],
+    *,
+    interviewer: str,
+    timer: bool = True,
+) -> SessionInfo:
+    """A session asking exactly these questions, grouped by round in interview order.
+
+    A round's time is the sum of its questions' own limits: a drill is a handful of questions,
+    not a full round.
+    """
+    by_round: dict[Round, list[str]] = {}
+    for round_, question_id in picks:
+        by_round.setdefault(round_, []).append(question_id)
+    plan = [
+        RoundPlan(
+            round=r,
+            question_ids=by_round[r],
+            time_limit_s=sum(library.question(q).time_limit for q in by_round[r]),
+        )
+        for r in Round
+        if r in by_round
+    ]
+    return SessionInfo(
+        id=new_session_id(),
+        plan=plan,
+        interviewer=interviewer,
+        timer=timer,
+        mockloop_version=__version__,
+    )
+
+
 @dataclass
 class Engine:
     """Runs (or resumes) a session until it completes or the candidate quits."""

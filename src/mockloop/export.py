@@ -1,89 +1,209 @@
-"""Exports of a session for reviewers: Markdown and JSON."""
+"""Exports of a session for reviewers: Markdown, self-contained HTML and JSON, secrets redacted."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from enum import StrEnum
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict
+
+from mockloop import __version__
 from mockloop.content import Library
-from mockloop.models import Role, Scorecard, Transcript, TurnKind
+from mockloop.models import Role, Scorecard, Transcript, TurnKind, utcnow
+from mockloop.redact import redact, redact_data, secret_values
 from mockloop.render import engine_line, fmt_score
 from mockloop.store import SessionRecord
+
+EXPORT_FORMAT: Literal["mockloop.export/1"] = "mockloop.export/1"
 
 
 class ExportFormat(StrEnum):
     """Formats `mockloop export` writes."""
 
     MD = "md"
+    HTML = "html"
     JSON = "json"
 
 
-def export(record: SessionRecord, library: Library, fmt: ExportFormat) -> str:
-    """Render a session in the chosen format."""
+class ExportDoc(BaseModel):
+    """The JSON export: everything needed to read or re-score a session elsewhere."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["mockloop.export/1"] = EXPORT_FORMAT
+    exported_at: str = ""
+    mockloop_version: str = ""
+    transcript: Transcript
+    scorecard: Scorecard | None = None
+
+
+def export(
+    record: SessionRecord, library: Library, fmt: ExportFormat, secrets: Iterable[str] = ()
+) -> str:
+    """Render a session in the chosen format, with API keys and secret-looking text redacted.
+
+    `secrets` adds values to hide on top of the known key shapes and the secret-looking
+    environment variables of this process (OPENAI_API_KEY, MOCKLOOP_API_KEY, ...).
+    """
+    hidden = [*secrets, *secret_values()]
     card = record.scorecards[-1] if record.scorecards else None
     if fmt is ExportFormat.JSON:
-        return to_json(record.transcript, card)
-    return to_markdown(record.transcript, card, library)
+        doc = ExportDoc(
+            exported_at=utcnow().isoformat(),
+            mockloop_version=__version__,
+            transcript=record.transcript,
+            scorecard=card,
+        )
+        clean = redact_data(doc.model_dump(mode="json"), hidden)
+        return json.dumps(clean, indent=2, ensure_ascii=False) + "\n"
+    if fmt is ExportFormat.HTML:
+        return to_html(record.transcript, card, library, hidden)
+    return redact(to_markdown(record.transcript, card, library), hidden)
 
 
-def to_json(transcript: Transcript, card: Scorecard | None) -> str:
-    """The transcript and latest scorecard as one JSON document."""
-    payload = {
-        "transcript": transcript.model_dump(mode="json"),
-        "scorecard": card.model_dump(mode="json") if card else None,
-    }
-    return json.dumps(payload, indent=2, ensure_ascii=False)
-
+# -- the review: one view, two renderings ------------------------------------------------------
 
 _SPEAKER = {Role.INTERVIEWER: "Interviewer", Role.CANDIDATE: "Candidate", Role.SYSTEM: "Note"}
 
 
+def models_and_cost(transcript: Transcript, card: Scorecard | None) -> list[str]:
+    """Which engines ran and what they cost, one line each."""
+    info = transcript.session
+    interviewer = (
+        "scripted (offline)"
+        if info.interviewer == "scripted"
+        else info.interviewer.removeprefix("llm:")
+    )
+    lines = [f"Interviewer: {interviewer}"]
+    usage = [
+        turn.text
+        for turn in transcript.turns
+        if turn.kind is TurnKind.NOTE and turn.text.startswith("Interviewer model ")
+    ]
+    lines += usage[-1:]  # the meter is cumulative: the last note is the session's total
+    lines.append(engine_line(card) if card else "Not scored yet.")
+    return lines
+
+
+def review(transcript: Transcript, card: Scorecard | None, library: Library) -> dict[str, Any]:
+    """Everything a reviewer reads, as plain data for the templates."""
+    info = transcript.session
+    rounds: list[dict[str, Any]] = []
+    for turn in transcript.turns:
+        if not rounds or rounds[-1]["round"] is not turn.round:
+            rounds.append({"round": turn.round, "title": turn.round.title, "turns": []})
+        rounds[-1]["turns"].append(
+            {
+                "kind": turn.kind.value,
+                "speaker": _SPEAKER[turn.role],
+                "role": turn.role.value,
+                "question_id": turn.question_id,
+                "text": turn.text.strip(),
+                "elapsed": f"{turn.elapsed_s:.0f} s" if turn.role is Role.CANDIDATE else "",
+                "timed_out": turn.timed_out,
+            }
+        )
+    questions = []
+    for score in card.questions if card else []:
+        question = library.question(score.question_id)
+        questions.append(
+            {
+                "id": score.question_id,
+                "topic": score.topic,
+                "round": score.round.title,
+                "overall": fmt_score(score.overall),
+                "criteria": [
+                    {
+                        "name": c.criterion,
+                        "score": "n/a" if c.score is None else str(c.score),
+                        "rationale": c.rationale,
+                        "evidence": [(e.quote, e.supports) for e in c.evidence],
+                    }
+                    for c in score.criteria
+                ],
+                "flags": score.flags,
+                "missed": [question.key_point(p).text for p in score.missed_points],
+                "reference": question.reference_answer.strip(),
+            }
+        )
+    return {
+        "id": info.id,
+        "started": f"{info.started_at:%Y-%m-%d %H:%M} UTC",
+        "rounds_planned": ", ".join(p.round.title for p in info.plan),
+        "status": "finished" if transcript.ended else "unfinished (resumable)",
+        "models": models_and_cost(transcript, card),
+        "rounds": rounds,
+        "overall": fmt_score(card.overall) if card else None,
+        "round_scores": [
+            (r.round.title, r.questions, fmt_score(r.overall))
+            for r in (card.rounds if card else [])
+        ],
+        "questions": questions,
+        "study_next": card.study_next if card else [],
+    }
+
+
 def to_markdown(transcript: Transcript, card: Scorecard | None, library: Library) -> str:
     """A readable review document: transcript with timings, then every score with evidence."""
-    info = transcript.session
+    view = review(transcript, card, library)
     lines = [
-        f"# mockloop session {info.id}",
+        f"# mockloop session {view['id']}",
         "",
-        f"- Started: {info.started_at:%Y-%m-%d %H:%M} UTC",
-        f"- Interviewer: {info.interviewer}",
-        f"- Rounds: {', '.join(p.round.title for p in info.plan)}",
-        f"- Status: {'finished' if transcript.ended else 'unfinished (resumable)'}",
+        f"- Started: {view['started']}",
+        f"- Rounds: {view['rounds_planned']}",
+        f"- Status: {view['status']}",
+        *(f"- {line}" for line in view["models"]),
         "",
         "## Transcript",
     ]
-    current = None
-    for turn in transcript.turns:
-        if turn.round is not current:
-            current = turn.round
-            lines += ["", f"### {turn.round.title}"]
-        timing = f" _({turn.elapsed_s:.0f} s{', timed out' if turn.timed_out else ''})_"
-        speaker = _SPEAKER[turn.role]
-        if turn.kind is TurnKind.QUESTION:
-            lines += ["", f"#### Question: `{turn.question_id}`", "", turn.text.strip()]
-        else:
-            suffix = timing if turn.role is Role.CANDIDATE else ""
-            lines += ["", f"**{speaker}**{suffix}:", "", turn.text.strip() or "_(empty)_"]
+    for round_ in view["rounds"]:
+        lines += ["", f"### {round_['title']}"]
+        for turn in round_["turns"]:
+            if turn["kind"] == "question":
+                lines += ["", f"#### Question: `{turn['question_id']}`", "", turn["text"]]
+                continue
+            timing = ""
+            if turn["elapsed"]:
+                timing = f" _({turn['elapsed']}{', timed out' if turn['timed_out'] else ''})_"
+            lines += ["", f"**{turn['speaker']}**{timing}:", "", turn["text"] or "_(empty)_"]
     lines += ["", "## Scores", ""]
     if card is None:
-        lines.append("Not scored yet: run `mockloop score " + info.id + "`.")
+        lines.append(f"Not scored yet: run `mockloop score {view['id']}`.")
         return "\n".join(lines) + "\n"
-    lines += [engine_line(card), "", f"**Overall: {fmt_score(card.overall)}**", ""]
+    lines += [f"**Overall: {view['overall']}**", ""]
     lines += ["| Round | Questions | Score |", "|---|---:|---:|"]
-    lines += [f"| {r.round.title} | {r.questions} | {fmt_score(r.overall)} |" for r in card.rounds]
-    for score in card.questions:
-        question = library.question(score.question_id)
-        lines += ["", f"### `{score.question_id}` ({score.topic}): {fmt_score(score.overall)}", ""]
+    lines += [f"| {title} | {n} | {score} |" for title, n, score in view["round_scores"]]
+    for q in view["questions"]:
+        lines += ["", f"### `{q['id']}` ({q['topic']}): {q['overall']}", ""]
         lines += ["| Criterion | Score | Rationale |", "|---|---:|---|"]
-        for c in score.criteria:
-            value = "n/a" if c.score is None else str(c.score)
-            lines.append(f"| {c.criterion} | {value} | {c.rationale.replace('|', '/')} |")
-        quotes = [e for c in score.criteria for e in c.evidence]
+        for c in q["criteria"]:
+            lines.append(f"| {c['name']} | {c['score']} | {c['rationale'].replace('|', '/')} |")
+        quotes = [e for c in q["criteria"] for e in c["evidence"]]
         if quotes:
-            lines += ["", "Evidence:"] + [f"> “{e.quote}” ({e.supports})" for e in quotes]
-        if score.missed_points:
-            lines += ["", "Missed key points:"]
-            lines += [f"- {question.key_point(p).text}" for p in score.missed_points]
-        lines += ["", "Reference answer:", "", question.reference_answer.strip()]
-    if card.study_next:
-        lines += ["", "## Study next", ""] + [f"- {tip}" for tip in card.study_next]
+            lines += ["", "Evidence:"] + [f"> “{quote}” ({what})" for quote, what in quotes]
+        if q["flags"]:
+            lines += ["", "Flags: " + "; ".join(q["flags"])]
+        if q["missed"]:
+            lines += ["", "Missed key points:"] + [f"- {text}" for text in q["missed"]]
+        lines += ["", "Reference answer:", "", q["reference"]]
+    if view["study_next"]:
+        lines += ["", "## Study next", ""] + [f"- {tip}" for tip in view["study_next"]]
     return "\n".join(lines) + "\n"
+
+
+def to_html(
+    transcript: Transcript, card: Scorecard | None, library: Library, hidden: Iterable[str] = ()
+) -> str:
+    """One self-contained HTML page (inline CSS, no scripts, no network) that prints well."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("mockloop", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    view = redact_data(review(transcript, card, library), list(hidden))
+    return env.get_template("export.html.j2").render(v=view, version=__version__)

@@ -6,7 +6,7 @@ import json
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -228,6 +228,40 @@ class Index:
                 "SELECT * FROM sessions ORDER BY started_at DESC LIMIT ?", (limit,)
             ).fetchall()
 
+    def question_scores(self) -> list[sqlite3.Row]:
+        """Every question's latest score: session, question, round, topic, overall, when."""
+        with self._connect() as db:
+            return db.execute(
+                "SELECT q.*, s.started_at FROM question_scores q "
+                "JOIN sessions s ON s.id = q.session_id ORDER BY q.scored_at"
+            ).fetchall()
+
+    def round_scores(self, session_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """Mean question score per round, for each of the given sessions."""
+        if not session_ids:
+            return {}
+        marks = ",".join("?" * len(session_ids))
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT session_id, round, AVG(overall) AS mean FROM question_scores "
+                f"WHERE session_id IN ({marks}) AND overall IS NOT NULL "
+                "GROUP BY session_id, round",
+                tuple(session_ids),
+            ).fetchall()
+        result: dict[str, dict[str, float]] = {}
+        for row in rows:
+            result.setdefault(row["session_id"], {})[row["round"]] = row["mean"]
+        return result
+
+    def scored_sessions(self, limit: int) -> list[sqlite3.Row]:
+        """The last `limit` scored sessions, oldest first (for trends)."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM sessions WHERE overall IS NOT NULL ORDER BY started_at DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return rows[::-1]
+
     def find(self, prefix: str) -> list[sqlite3.Row]:
         """Sessions whose id starts with `prefix`."""
         with self._connect() as db:
@@ -235,6 +269,22 @@ class Index:
                 "SELECT * FROM sessions WHERE id LIKE ? ORDER BY started_at DESC",
                 (prefix.replace("%", "") + "%",),
             ).fetchall()
+
+
+def reindex(index: Index | None = None) -> int:
+    """Rebuild the index from the session files (the files are the truth); return how many."""
+    index = index or Index()
+    count = 0
+    for path in sorted(sessions_dir().glob("*.jsonl")) if sessions_dir().is_dir() else []:
+        try:
+            record = read_session(path)
+        except StoreError:
+            continue  # not a mockloop transcript; `mockloop import` reports why
+        index.upsert_session(record.transcript.session, path, ended=record.transcript.ended)
+        if record.scorecards:
+            index.record_scorecard(record.scorecards[-1])
+        count += 1
+    return count
 
 
 def migrate(db: sqlite3.Connection) -> int:

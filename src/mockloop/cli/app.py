@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from mockloop import __version__
-from mockloop.cli import banks, export, interview, score, sessions, takehome
+from mockloop.cli import banks, export, imports, interview, progress, score, takehome
 from mockloop.cli.errors import MockloopGroup
 
 app = typer.Typer(
@@ -50,7 +50,8 @@ def main_options(
 interview.register(app)
 score.register(app)
 export.register(app)
-sessions.register(app)
+progress.register(app)
+imports.register(app)
 app.add_typer(banks.app, name="banks")
 app.add_typer(takehome.app, name="takehome")
 

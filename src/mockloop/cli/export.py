@@ -1,4 +1,4 @@
-"""`mockloop export`: a session as Markdown or JSON, for reviewers."""
+"""`mockloop export`: a session as Markdown, HTML or JSON, for reviewers."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ class Format(StrEnum):
     """Export formats (mirrors mockloop.export.ExportFormat without importing it)."""
 
     MD = "md"
+    HTML = "html"
     JSON = "json"
 
 
@@ -28,8 +29,12 @@ def export(
         Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
     ] = None,
 ) -> None:
-    """Export a session: transcript with timings, scores, evidence and reference answers."""
+    """Export a session: transcript with timings, scores, evidence, reference answers, models.
+
+    API keys and secret-looking values are redacted in every format.
+    """
     from mockloop.cli.common import library
+    from mockloop.cli.errors import UserError
     from mockloop.export import ExportFormat
     from mockloop.export import export as render
     from mockloop.store import read_session, resolve_session
@@ -38,5 +43,8 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{output}: cannot write: {exc.strerror}") from None
     typer.echo(f"Wrote {output}", err=True)
