@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from mockloop.content import load_library
-from mockloop.coverage import coverage_markdown
+from mockloop.coverage import coverage, coverage_markdown
 
 README = Path(__file__).parents[1] / "README.md"
 BLOCK = re.compile(r"(<!-- coverage:start -->\n).*?(<!-- coverage:end -->)", re.S)
@@ -14,7 +14,7 @@ BLOCK = re.compile(r"(<!-- coverage:start -->\n).*?(<!-- coverage:end -->)", re.
 
 def main() -> None:
     """Replace the table in place; the test suite fails while it is stale."""
-    table = coverage_markdown(load_library())
+    table = coverage_markdown(coverage(load_library()))
     text = README.read_text()
     if not BLOCK.search(text):
         raise SystemExit("README.md has no <!-- coverage:start --> block")

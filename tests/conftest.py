@@ -39,7 +39,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 @pytest.fixture
 def mini_library():  # type: ignore[no-untyped-def]
     """The built-in rubrics with the small test bank."""
-    from mockloop.content import content_dirs, load_library
+    from mockloop.content import load_library
+    from mockloop.paths import content_dirs
 
     return load_library([MINI_BANK], content_dirs("rubrics"))
 
@@ -53,7 +54,7 @@ def use_banks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[
         (root / "question_banks").mkdir(parents=True, exist_ok=True)
         if not (root / "rubrics").exists():
             (root / "rubrics").symlink_to(Path(__file__).parents[1] / "rubrics")
-        monkeypatch.setattr("mockloop.content.builtin_content_dir", lambda: root)
+        monkeypatch.setattr("mockloop.paths.builtin_content_dir", lambda: root)
         monkeypatch.setenv("MOCKLOOP_QUESTION_BANKS", os.pathsep.join(map(str, banks)))
 
     return use

@@ -11,13 +11,13 @@ from mockloop.content import (
     ContentError,
     Library,
     SelectionError,
-    content_dirs,
     load_bank,
     load_library,
     load_rubric,
     select_questions,
 )
 from mockloop.models import Difficulty, Round, parse_duration
+from mockloop.paths import content_dirs
 
 from conftest import MINI_BANK
 

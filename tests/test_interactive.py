@@ -19,11 +19,12 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from mockloop.content import Library, content_dirs, load_library
+from mockloop.content import Library, load_library
 from mockloop.countdown import time_left, toolbar
 from mockloop.engine import Outcome
 from mockloop.interactive import TerminalCandidate
 from mockloop.models import CodeTests, Role, Round, TurnKind
+from mockloop.paths import content_dirs
 from mockloop.ports import Action, FakeClock, PausableClock, Prompt, Reply
 from mockloop.signals import Terminated, save_on_signals
 from mockloop.slash import SLASH_COMMANDS

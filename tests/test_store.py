@@ -39,7 +39,8 @@ def test_each_turn_is_on_disk_before_the_next_prompt(mini_library: Library) -> N
 def test_killed_process_keeps_every_answered_turn(tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import os, signal
-        from mockloop.content import content_dirs, load_library
+        from mockloop.content import load_library
+        from mockloop.paths import content_dirs
         from mockloop.ports import Action, Reply
         from helpers import FunctionCandidate, new_session, run
         library = load_library([__import__('pathlib').Path({str(MINI_BANK)!r})],

@@ -14,7 +14,8 @@ from mockloop.ports import Action, FakeClock, Prompt, Reply
 from mockloop.sessions import run_session
 from mockloop.store import read_session
 from mockloop.stream import LIVE_LINES, MarkdownStream
-from mockloop.terminal import Terminal, TranscriptView
+from mockloop.terminal import Terminal
+from mockloop.transcript_view import TranscriptView
 
 from helpers import FunctionCandidate, new_session, run
 

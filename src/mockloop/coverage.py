@@ -1,12 +1,28 @@
-"""The coverage table of a library: questions per round, topic and difficulty."""
+"""The coverage table of the banks in use: questions per round, topic and difficulty.
+
+`banks list` is asked often and the answer only changes when a bank file does, so the table is
+cached, keyed on every bank and rubric file's path, size and modification time. A cache hit
+needs neither yaml nor pydantic; a miss loads (and so validates) the whole library.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mockloop.content import Library
+from mockloop import __version__
+from mockloop.paths import cache_dir, content_dirs, yaml_files
 from mockloop.rounds import Difficulty, Round
+
+if TYPE_CHECKING:
+    from mockloop.content import Library
+
+CACHE_NAME = "coverage.json"
 
 
 @dataclass(frozen=True)
@@ -23,7 +39,20 @@ class CoverageRow:
         return sum(self.per_difficulty)
 
 
-def coverage(library: Library) -> list[CoverageRow]:
+@dataclass(frozen=True)
+class Coverage:
+    """The table, with how many banks and questions it sums up."""
+
+    rows: list[CoverageRow]
+    banks: int
+
+    @property
+    def questions(self) -> int:
+        """Every question counted in the table."""
+        return sum(row.total for row in self.rows)
+
+
+def coverage(library: Library) -> Coverage:
     """One row per round and topic, rounds in interview order, topics alphabetical."""
     counts: Counter[tuple[Round, str, Difficulty]] = Counter(
         (bank.round, q.topic, q.difficulty) for bank in library.banks for q in bank.questions
@@ -33,16 +62,60 @@ def coverage(library: Library) -> list[CoverageRow]:
         for topic in sorted({t for (r, t, _) in counts if r is round_}):
             per = tuple(counts[(round_, topic, d)] for d in Difficulty)
             rows.append(CoverageRow(round_, topic, per))
-    return rows
+    return Coverage(rows, len(library.banks))
 
 
-def coverage_markdown(library: Library) -> str:
+def content_fingerprint() -> str:
+    """A key that changes whenever a bank or rubric file in use is added, removed or edited."""
+    digest = hashlib.sha256(__version__.encode())
+    for kind in ("question_banks", "rubrics"):
+        for path in yaml_files(content_dirs(kind)):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            digest.update(f"{path.resolve()}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+    return digest.hexdigest()
+
+
+def cached_coverage() -> Coverage:
+    """The coverage of the banks in use, from the cache when no file has changed."""
+    key = content_fingerprint()
+    path = cache_dir() / CACHE_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("key") == key:
+            rows = [
+                CoverageRow(Round(r["round"]), r["topic"], tuple(r["per_difficulty"]))
+                for r in data["rows"]
+            ]
+            return Coverage(rows, int(data["banks"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no cache, or a damaged one: rebuild it
+    from mockloop.content import load_library
+
+    result = coverage(load_library())
+    _write(path, key, result)
+    return result
+
+
+def _write(path: Path, key: str, result: Coverage) -> None:
+    payload = {"key": key, "banks": result.banks, "rows": [asdict(row) for row in result.rows]}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(payload), encoding="utf-8")
+        temporary.replace(path)  # atomic: a concurrent reader sees the old or the new file
+    except OSError:
+        pass  # a read-only cache only costs speed
+
+
+def coverage_markdown(result: Coverage) -> str:
     """The coverage table as GitHub markdown, with a total per round."""
     header = ["Round", "Topic", *(d.value for d in Difficulty), "Total"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    rows = coverage(library)
     for round_ in Round:
-        mine = [row for row in rows if row.round is round_]
+        mine = [row for row in result.rows if row.round is round_]
         for row in mine:
             counts = " | ".join(str(n) for n in row.per_difficulty)
             lines.append(f"| {round_.value} | {row.topic} | {counts} | {row.total} |")

@@ -12,16 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
-import platformdirs
 from pydantic import BaseModel, Field, ValidationError
 
 from mockloop.models import Round, Scorecard, SessionInfo, Transcript, Turn, utcnow
-
-
-def home() -> Path:
-    """mockloop's data directory: MOCKLOOP_HOME, else the platform's user data dir."""
-    override = os.environ.get("MOCKLOOP_HOME")
-    return Path(override).expanduser() if override else Path(platformdirs.user_data_dir("mockloop"))
+from mockloop.paths import home
 
 
 def sessions_dir() -> Path:

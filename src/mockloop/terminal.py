@@ -1,4 +1,7 @@
-"""The one terminal object: every byte mockloop shows a person goes through here."""
+"""The one terminal object: every byte mockloop shows a person goes through here.
+
+Kept light (rich only) so that quick commands such as `banks list` start fast.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +9,16 @@ import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console, RenderableType
-from rich.markdown import Markdown
+from rich.console import Console
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mockloop.models import Role, SessionInfo, Turn, TurnKind
-from mockloop.render import round_summary
-from mockloop.store import Event, SessionRecord
-from mockloop.stream import MarkdownStream
+if TYPE_CHECKING:
+    from mockloop.stream import MarkdownStream
 
 _LEVEL_STYLES = {"info": "cyan", "warn": "bold yellow", "urgent": "bold red"}
 
@@ -97,6 +97,8 @@ class Terminal:
         Use it as a context manager. The turn the engine records afterwards with the same text is
         not printed a second time.
         """
+        from mockloop.stream import MarkdownStream
+
         label = Text(header, style="bold cyan") if header else None
         return MarkdownStream(
             self.err,
@@ -116,93 +118,6 @@ class Terminal:
 
 def question_panel(text: str, title: str) -> Panel:
     """A question in a frame titled with its round and position."""
+    from rich.markdown import Markdown
+
     return Panel(Markdown(text), title=title, title_align="left", border_style="cyan")
-
-
-_LABELS = {
-    TurnKind.FRAMING: "",
-    TurnKind.FOLLOW_UP: " · follow-up",
-    TurnKind.HINT: " · hint",
-}
-
-
-class TranscriptView:
-    """Renders turns as they are recorded (the engine's listener for people)."""
-
-    def __init__(
-        self,
-        terminal: Terminal,
-        *,
-        show_candidate: bool = False,
-        info: SessionInfo | None = None,
-        history: Iterable[Turn] = (),
-    ) -> None:
-        self.terminal = terminal
-        # A person typing sees their own words already; an answers file should be echoed.
-        self.show_candidate = show_candidate
-        self.info = info
-        self.turns: list[Turn] = list(history)  # for the summaries between rounds
-
-    def on_turn(self, turn: Turn) -> None:
-        """Show one turn."""
-        self.turns.append(turn)
-        self._show(turn)
-
-    def _show(self, turn: Turn) -> None:
-        console = self.terminal.err
-        if turn.kind is TurnKind.QUESTION:
-            index, total = turn.meta.get("index"), turn.meta.get("total")
-            title = f"{turn.round.title} · question {index} of {total}"
-            console.print(question_panel(turn.text, title))
-        elif turn.role is Role.INTERVIEWER:
-            if self.terminal.take_streamed(turn.text):
-                return
-            if turn.kind is TurnKind.FRAMING:
-                console.rule(turn.round.title, style="cyan")
-            label = _LABELS.get(turn.kind, "")
-            console.print(Text("Interviewer", style="bold cyan") + Text(label, style="cyan"))
-            console.print(Padding(Markdown(turn.text), (0, 0, 0, 2)))
-        elif turn.role is Role.CANDIDATE and self.show_candidate:
-            console.print(Text("You: ", style="green") + Text(_shorten(turn.text)))
-        elif turn.role is Role.SYSTEM:
-            console.print(_system_line(turn))
-
-    def on_event(self, event: Event) -> None:
-        """Summarise a round when it ends."""
-        if event.event == "round_done" and event.round is not None:
-            self.terminal.err.print(
-                round_summary(event.round, self.turns, self.info, reason=event.reason)
-            )
-
-    def resume_context(self, record: SessionRecord) -> None:
-        """On resume, show the question in progress (and what was said about it) again."""
-        done = record.done_questions()
-        turns = record.transcript.turns
-        current = next(
-            (
-                t.question_id
-                for t in reversed(turns)
-                if t.question_id and t.question_id not in done and t.kind is TurnKind.QUESTION
-            ),
-            None,
-        )
-        self.terminal.note(f"Resuming session {record.transcript.session.id}.")
-        for turn in turns:
-            if current is not None and turn.question_id == current:
-                if turn.role is Role.CANDIDATE and not self.show_candidate:
-                    you = Text("You: ", style="green") + Text(_shorten(turn.text))
-                    self.terminal.err.print(you)
-                elif not turn.meta.get("paused"):
-                    self._show(turn)
-
-
-def _system_line(turn: Turn) -> RenderableType:
-    if turn.kind is TurnKind.TEST_RUN:
-        return Padding(Text(turn.text, style="magenta"), (0, 0, 0, 2))
-    style = "bold red" if turn.meta.get("timeout") else "yellow"
-    return Text(turn.text, style=style)
-
-
-def _shorten(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

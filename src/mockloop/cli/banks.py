@@ -25,23 +25,22 @@ def list_banks(
     """Show rounds, topics and question counts by difficulty."""
     from rich.table import Table
 
-    from mockloop.cli.common import library
-    from mockloop.coverage import coverage, coverage_markdown
-    from mockloop.models import Difficulty
+    from mockloop.coverage import cached_coverage, coverage_markdown
+    from mockloop.rounds import Difficulty
     from mockloop.terminal import Terminal
 
-    lib = library()
+    result = cached_coverage()
     out = Terminal.create().out
     if markdown:
-        out.print(coverage_markdown(lib), end="", markup=False, highlight=False, soft_wrap=True)
+        out.print(coverage_markdown(result), end="", markup=False, highlight=False, soft_wrap=True)
         return
-    table = Table(title=f"{len(lib.questions)} questions in {len(lib.banks)} banks")
+    table = Table(title=f"{result.questions} questions in {result.banks} banks")
     table.add_column("Round")
     table.add_column("Topic")
     for level in Difficulty:
         table.add_column(level.value, justify="right")
     table.add_column("Total", justify="right")
-    for row in coverage(lib):
+    for row in result.rows:
         cells = (str(n) for n in row.per_difficulty)
         table.add_row(row.round.value, row.topic, *cells, str(row.total))
     out.print(table)
@@ -55,7 +54,8 @@ def validate(
     ] = None,
 ) -> None:
     """Check banks and rubrics; print one line per problem; exit 1 if any file is bad."""
-    from mockloop.content import ContentError, content_dirs, load_library, read_yaml, yaml_files
+    from mockloop.content import ContentError, load_library, read_yaml
+    from mockloop.paths import content_dirs, yaml_files
 
     files = yaml_files(paths) if paths else []
     bank_files: list[Path] = []
@@ -140,15 +140,9 @@ def check(
     from mockloop.bankcheck import check_question
     from mockloop.cli.common import library
     from mockloop.cli.errors import UserError
-    from mockloop.content import (
-        ContentError,
-        content_dirs,
-        load_bank,
-        load_library,
-        requirements_met,
-        yaml_files,
-    )
+    from mockloop.content import ContentError, load_bank, load_library, requirements_met
     from mockloop.judges.keypoints import KeypointJudge
+    from mockloop.paths import content_dirs, yaml_files
     from mockloop.terminal import Terminal
 
     if paths:

@@ -52,8 +52,12 @@ class MockloopGroup(TyperGroup):
         """Run the command; map known errors to their exit status."""
         try:
             return super().invoke(ctx)
-        except _known_errors() as exc:
-            if traceback_wanted():
+        except Exception as exc:
+            # --help and typer.Exit arrive here too: decide without importing pydantic for them.
+            known = type(exc).__module__.startswith("mockloop.") and isinstance(
+                exc, _known_errors()
+            )
+            if not known or traceback_wanted():
                 raise
             for line in str(exc).splitlines() or ["unknown error"]:
                 typer.echo(f"error: {line}", err=True)

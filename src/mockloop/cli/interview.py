@@ -366,7 +366,7 @@ def _listener(
 ) -> Listener:
     """Silent for --json; else the transcript view, which on resume shows where things stand."""
     from mockloop.engine import SilentListener
-    from mockloop.terminal import TranscriptView
+    from mockloop.transcript_view import TranscriptView
 
     if json_output:
         return SilentListener()

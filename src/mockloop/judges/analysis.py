@@ -26,7 +26,26 @@ _NON_ANSWER = re.compile(
     re.I,
 )
 
-Verdict = Literal["answer", "empty", "non_answer", "off_topic"]
+# Sentences addressed to the judge rather than the interviewer ("ignore previous instructions",
+# "score every criterion 5"). They are not part of the answer: dropped before analysis, flagged.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier)"
+    r"\s+(?:instructions?|prompts?|rules?)|\b(?:score|grade|rate|mark)\s+(?:me|this|every|all|each)"
+    r"\b[^.!?\n]*\b(?:5|five|full\s+marks|maximum|top\s+score)\b|\byou\s+are\s+now\b|"
+    r"^\s*(?:system|assistant)\s*:|\b(?:evaluation|rubric|grading)[-\s](?:override|disabled)\b",
+    re.I | re.M,
+)
+
+Verdict = Literal["answer", "empty", "non_answer", "off_topic", "instructions_only"]
+
+
+def strip_instructions(answer: str) -> tuple[str, bool]:
+    """The answer without sentences that try to instruct the judge, and whether any were found."""
+    parts = sentences(answer)
+    kept = [part for part in parts if not _INSTRUCTION.search(part)]
+    if len(kept) == len(parts):
+        return answer, False
+    return " ".join(kept), True
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,7 @@ class Analysis:
     matches: list[PointMatch]
     relevance: float  # similarity to the reference answer, normalised to [0, 1]
     raw_relevance: float
+    instructs_judge: bool = False  # sentences aimed at the judge were found (and ignored)
 
     @property
     def coverage(self) -> float:
@@ -100,11 +120,11 @@ def match_point(
 
 def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
     """Analyse a candidate's answer to a question."""
+    answer, instructs = strip_instructions(answer)
     tokens = words(answer)
     if not tokens:
-        return Analysis(
-            "empty", [PointMatch(p, 0.0, "none", None) for p in question.key_points], 0.0, 0.0
-        )
+        nothing = [PointMatch(p, 0.0, "none", None) for p in question.key_points]
+        return Analysis("instructions_only" if instructs else "empty", nothing, 0.0, 0.0, instructs)
     parts = sentences(answer)
     answer_stems = stems(answer)
     matches = [match_point(p, answer_stems, parts, sim) for p in question.key_points]
@@ -118,4 +138,4 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
     if verdict != "answer":
         # A non-answer earns nothing, even if a stray word brushed a key point.
         matches = [PointMatch(m.point, 0.0, "none", None) for m in matches]
-    return Analysis(verdict, matches, relevance, raw)
+    return Analysis(verdict, matches, relevance, raw, instructs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mockloop.judges.analysis import Analysis, analyse
+from mockloop.judges.analysis import Analysis, analyse, strip_instructions
 from mockloop.judges.embedding import Similarity, default_similarity
 from mockloop.judges.text import sentences, words
 from mockloop.models import (
@@ -54,8 +54,9 @@ class KeypointJudge:
         self, question: Question, rubric: Rubric, transcript: Transcript
     ) -> QuestionScore:
         """Score every criterion of the rubric for one question."""
-        answer = transcript.candidate_text(question.id)
-        analysis = analyse(question, answer, self.similarity)
+        said = transcript.candidate_text(question.id)
+        analysis = analyse(question, said, self.similarity)
+        answer, _ = strip_instructions(said)  # what the judge is told is not an answer
         scorers: dict[OfflineSignal, Callable[[Criterion], CriterionScore]] = {
             OfflineSignal.COVERAGE: lambda c: self._coverage(c, analysis),
             OfflineSignal.SIMILARITY: lambda c: self._similarity(c, analysis, answer),
@@ -64,6 +65,8 @@ class KeypointJudge:
         }
         criteria = [scorers[c.offline_signal](c) for c in rubric.criteria]
         flags = [] if analysis.verdict == "answer" else [_VERDICT_FLAGS[analysis.verdict]]
+        if analysis.instructs_judge and analysis.verdict != "instructions_only":
+            flags.append(INSTRUCTION_FLAG)
         return QuestionScore(
             question_id=question.id,
             round=transcript_round(transcript, question),
@@ -127,7 +130,9 @@ class KeypointJudge:
         )
 
 
+INSTRUCTION_FLAG = "the answer tries to instruct the judge; those sentences were ignored"
 _VERDICT_FLAGS = {
+    "instructions_only": "the answer only tries to instruct the judge",
     "empty": "no answer given",
     "non_answer": "the candidate said they did not know",
     "off_topic": "the answer is off-topic",

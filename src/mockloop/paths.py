@@ -1,0 +1,57 @@
+"""Where mockloop's files are: its home, its cache, and the banks and rubrics in use.
+
+Only the standard library and platformdirs: quick commands import this without pydantic or yaml.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import platformdirs
+
+__all__ = ["builtin_content_dir", "cache_dir", "content_dirs", "home", "yaml_files"]
+
+
+def home() -> Path:
+    """mockloop's data directory: MOCKLOOP_HOME, else the platform's user data dir."""
+    override = os.environ.get("MOCKLOOP_HOME")
+    return Path(override).expanduser() if override else Path(platformdirs.user_data_dir("mockloop"))
+
+
+def cache_dir() -> Path:
+    """Disposable derived data (e.g. the bank summary); inside MOCKLOOP_HOME when it is set."""
+    if os.environ.get("MOCKLOOP_HOME"):
+        return home() / "cache"
+    return Path(platformdirs.user_cache_dir("mockloop"))
+
+
+def builtin_content_dir() -> Path:
+    """Where the shipped banks and rubrics are: inside the wheel, or at the repository root."""
+    override = os.environ.get("MOCKLOOP_BUILTIN_CONTENT")  # tests in a subprocess: a stand-in
+    if override:
+        return Path(override)
+    packaged = Path(__file__).parent / "_content"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2]
+
+
+def content_dirs(kind: str) -> list[Path]:
+    """Directories holding `kind` ("question_banks" or "rubrics"), built-in first."""
+    dirs = [builtin_content_dir() / kind]
+    extra = os.environ.get(f"MOCKLOOP_{kind.upper()}", "")
+    dirs.extend(Path(p) for p in extra.split(os.pathsep) if p)
+    return dirs
+
+
+def yaml_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand directories into their *.yaml / *.yml files, sorted."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted([*path.glob("*.yaml"), *path.glob("*.yml")]))
+        else:
+            files.append(path)
+    return files
