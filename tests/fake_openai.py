@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -54,6 +54,7 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._queue: deque[Scripted] = deque()
+        self._respond: Callable[[dict[str, Any]], str] | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -113,6 +114,11 @@ class FakeOpenAI:
         """Queue a request that gets no answer for `seconds` (cut short when the server stops)."""
         return self._push(Scripted(hang_s=seconds, text="too late"))
 
+    def always(self, respond: Callable[[dict[str, Any]], str]) -> FakeOpenAI:
+        """Answer every request the queue does not cover with `respond(request_body)`."""
+        self._respond = respond
+        return self
+
     def _push(self, item: Scripted) -> FakeOpenAI:
         with self._lock:
             self._queue.append(item)
@@ -122,7 +128,9 @@ class FakeOpenAI:
         with self._lock:
             self.requests.append(body)
             self.headers.append(headers)
-            return self._queue.popleft() if self._queue else None
+            if self._queue:
+                return self._queue.popleft()
+        return Scripted(text=self._respond(body)) if self._respond else None
 
     @property
     def pending(self) -> int:

@@ -18,6 +18,7 @@ ENV_NAMES: dict[str, str] = {
     "api_key": "MOCKLOOP_API_KEY",
     "max_cost": "MOCKLOOP_MAX_COST",
     "timeout_s": "MOCKLOOP_TIMEOUT",
+    "context_tokens": "MOCKLOOP_CONTEXT_TOKENS",
 }
 
 
@@ -38,6 +39,7 @@ class Settings:
     api_key: str | None = None
     max_cost: float | None = None
     timeout_s: float = 60.0
+    context_tokens: int | None = None  # input tokens per call; None: the model's own window
 
     @property
     def interviewer_model(self) -> str | None:
@@ -66,6 +68,14 @@ def config_path() -> Path:
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:
+    if name == "context_tokens":
+        try:
+            count = int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{origin}: {name}: must be a whole number, got {value!r}") from None
+        if count < 256:
+            raise ConfigError(f"{origin}: {name}: must be at least 256, got {value!r}")
+        return count
     if name in ("max_cost", "timeout_s"):
         try:
             number = float(value)

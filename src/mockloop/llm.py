@@ -83,6 +83,7 @@ class LLMSettings(BaseModel):
     temperature: float = 0.0
     seed: int | None = 7
     max_tokens: int | None = None
+    context_tokens: int | None = None  # input budget per call; None: the model's own window
 
 
 class Completion(BaseModel):
@@ -241,7 +242,9 @@ class Gateway:
         if self._replayer is not None:
             return self._replay(self._replayer, messages, on_delta)
         reserve = params.get("max_tokens") or DEFAULT_OUTPUT
-        sent = fit_to_budget(messages, self.settings.model, reserve)
+        budget = self.settings.context_tokens
+        window = budget + reserve if budget else None  # the budget is for input tokens only
+        sent = fit_to_budget(messages, self.settings.model, reserve, window=window)
         self._check_cost(sent, params.get("max_tokens"))
         completion = self._with_retries(sent, params, on_delta, on_retry)
         self.meter.add(completion.usage)

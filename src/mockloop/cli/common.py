@@ -41,7 +41,11 @@ def gateway(config: Settings, model: str) -> Gateway:
     from mockloop.llm_tokens import CostMeter
 
     llm = LLMSettings(
-        model=model, api_base=config.api_base, api_key=config.api_key, timeout_s=config.timeout_s
+        model=model,
+        api_base=config.api_base,
+        api_key=config.api_key,
+        timeout_s=config.timeout_s,
+        context_tokens=config.context_tokens,
     )
     return Gateway(llm, meter=CostMeter(config.max_cost))
 

@@ -25,6 +25,10 @@ class Similarity(Protocol):
         """Index and similarity of the candidate closest to `query` (-1, 0.0 when none)."""
         ...
 
+    def scores(self, query: str, candidates: list[str]) -> list[float]:
+        """Similarity of `query` to each candidate, in order."""
+        ...
+
 
 class LexicalSimilarity:
     """Cosine of stemmed content-word counts: no model, always available."""
@@ -37,9 +41,12 @@ class LexicalSimilarity:
 
     def best(self, query: str, candidates: list[str]) -> tuple[int, float]:
         """Closest candidate by bag-of-words cosine."""
+        return _argmax(self.scores(query, candidates))
+
+    def scores(self, query: str, candidates: list[str]) -> list[float]:
+        """Bag-of-words cosine to each candidate."""
         bag = Counter(content_stems(query))
-        scores = [_bag_cosine(bag, Counter(content_stems(c))) for c in candidates]
-        return _argmax(scores)
+        return [_bag_cosine(bag, Counter(content_stems(c))) for c in candidates]
 
 
 class WordLlamaSimilarity:
@@ -62,11 +69,14 @@ class WordLlamaSimilarity:
 
     def best(self, query: str, candidates: list[str]) -> tuple[int, float]:
         """Closest candidate by embedding cosine, in one batch."""
+        return _argmax(self.scores(query, candidates))
+
+    def scores(self, query: str, candidates: list[str]) -> list[float]:
+        """Embedding cosine to each candidate, in one batch."""
         if not candidates or not query.strip():
-            return -1, 0.0
+            return [0.0] * len(candidates)
         vectors = self._model.embed([query, *candidates], norm=True)
-        scores = [float(x) for x in vectors[1:] @ vectors[0]]
-        return _argmax(scores)
+        return [float(x) for x in vectors[1:] @ vectors[0]]
 
 
 def _bag_cosine(a: Counter[str], b: Counter[str]) -> float:
