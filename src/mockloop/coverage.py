@@ -7,7 +7,6 @@ needs neither yaml nor pydantic; a miss loads (and so validates) the whole libra
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -15,8 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mockloop import __version__
-from mockloop.paths import cache_dir, content_dirs, yaml_files
+from mockloop.paths import cache_dir, content_fingerprint
 from mockloop.rounds import Difficulty, Round
 
 if TYPE_CHECKING:
@@ -63,19 +61,6 @@ def coverage(library: Library) -> Coverage:
             per = tuple(counts[(round_, topic, d)] for d in Difficulty)
             rows.append(CoverageRow(round_, topic, per))
     return Coverage(rows, len(library.banks))
-
-
-def content_fingerprint() -> str:
-    """A key that changes whenever a bank or rubric file in use is added, removed or edited."""
-    digest = hashlib.sha256(__version__.encode())
-    for kind in ("question_banks", "rubrics"):
-        for path in yaml_files(content_dirs(kind)):
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            digest.update(f"{path.resolve()}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
-    return digest.hexdigest()
 
 
 def cached_coverage() -> Coverage:

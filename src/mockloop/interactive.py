@@ -25,6 +25,7 @@ from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from prompt_toolkit.output import Output
 
 from mockloop.countdown import TOOLBAR_STYLE, Warnings, format_left, time_left, toolbar
+from mockloop.judges.embedding import default_similarity
 from mockloop.keys import EditorState, Exit, editor_bindings, menu_bindings
 from mockloop.ports import Action, Clock, PausableClock, Prompt, Reply
 from mockloop.rounds import Round
@@ -83,6 +84,8 @@ class TerminalCandidate:
     def reply(self, prompt: Prompt) -> Reply:
         """Prompt until the person answers or acts."""
         self._prompt = prompt
+        # The offline scorer's model loads while the person reads and types, not after.
+        default_similarity().warm_up()
         draft = prompt.draft or self._take_carry(prompt) or self._starter(prompt)
         while True:
             text = self._edit(prompt, draft)

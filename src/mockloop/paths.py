@@ -5,13 +5,21 @@ Only the standard library and platformdirs: quick commands import this without p
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
 import platformdirs
 
-__all__ = ["builtin_content_dir", "cache_dir", "content_dirs", "home", "yaml_files"]
+__all__ = [
+    "builtin_content_dir",
+    "cache_dir",
+    "content_dirs",
+    "content_fingerprint",
+    "home",
+    "yaml_files",
+]
 
 
 def home() -> Path:
@@ -55,3 +63,18 @@ def yaml_files(paths: Iterable[Path]) -> list[Path]:
         else:
             files.append(path)
     return files
+
+
+def content_fingerprint() -> str:
+    """A key that changes whenever a bank or rubric file in use is added, removed or edited."""
+    from mockloop import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    for kind in ("question_banks", "rubrics"):
+        for path in yaml_files(content_dirs(kind)):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            digest.update(f"{path.resolve()}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+    return digest.hexdigest()

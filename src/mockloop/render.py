@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from mockloop.content import Library
 from mockloop.models import QuestionScore, Role, Round, Scorecard, SessionInfo, Turn, TurnKind
+from mockloop.terminal import prose
 
 
 def fmt_score(value: float | None) -> str:
@@ -73,8 +73,8 @@ def _question_parts(score: QuestionScore, library: Library) -> list[RenderableTy
         parts.append(Text(f"Note: {flag}", style="yellow"))
     parts.append(
         Panel(
-            # Markdown joins the bank's hard-wrapped lines into paragraphs that fit the screen.
-            Markdown(question.reference_answer.strip()),
+            # prose() joins the bank's hard-wrapped lines into paragraphs that fit the screen.
+            prose(question.reference_answer.strip()),
             title="Reference answer",
             title_align="left",
             border_style="dim",

@@ -6,12 +6,13 @@ Kept light (rich only) so that quick commands such as `banks list` start fast.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -116,8 +117,23 @@ class Terminal:
         return False
 
 
+# Text that needs a Markdown renderer: code, emphasis, headings, links, tables, quotes, lists.
+_MARKDOWN = re.compile(r"[`*_#|>\[]|^\s*(?:[-+]|\d+\.)\s", re.M)
+
+
+def prose(text: str) -> RenderableType:
+    """Markdown when the text uses it; otherwise plain text, with hard-wrapped lines re-flowed.
+
+    rich's Markdown renderer costs ~0.1 s of imports, paid only when a message needs it.
+    """
+    if _MARKDOWN.search(text):
+        from rich.markdown import Markdown
+
+        return Markdown(text)
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return Text("\n\n".join(" ".join(p.split()) for p in paragraphs))
+
+
 def question_panel(text: str, title: str) -> Panel:
     """A question in a frame titled with its round and position."""
-    from rich.markdown import Markdown
-
-    return Panel(Markdown(text), title=title, title_align="left", border_style="cyan")
+    return Panel(prose(text), title=title, title_align="left", border_style="cyan")

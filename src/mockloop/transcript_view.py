@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.console import RenderableType
-from rich.markdown import Markdown
 from rich.padding import Padding
 from rich.text import Text
 
 from mockloop.models import Role, SessionInfo, Turn, TurnKind
 from mockloop.render import round_summary
 from mockloop.store import Event, SessionRecord
-from mockloop.terminal import Terminal, question_panel
+from mockloop.terminal import Terminal, prose, question_panel
 
 _LABELS = {
     TurnKind.FRAMING: "",
@@ -56,7 +55,7 @@ class TranscriptView:
                 console.rule(turn.round.title, style="cyan")
             label = _LABELS.get(turn.kind, "")
             console.print(Text("Interviewer", style="bold cyan") + Text(label, style="cyan"))
-            console.print(Padding(Markdown(turn.text), (0, 0, 0, 2)))
+            console.print(Padding(prose(turn.text), (0, 0, 0, 2)))
         elif turn.role is Role.CANDIDATE and self.show_candidate:
             console.print(Text("You: ", style="green") + Text(_shorten(turn.text)))
         elif turn.role is Role.SYSTEM:

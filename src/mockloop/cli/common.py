@@ -17,11 +17,22 @@ if TYPE_CHECKING:
 OFFLINE_BANNER = "Offline: scripted interviewer, key-point scoring. Set MOCKLOOP_MODEL for an LLM."
 
 
-def library() -> Library:
-    """The built-in banks and rubrics, plus any named by MOCKLOOP_QUESTION_BANKS/RUBRICS."""
-    from mockloop.content import load_library
+_LIBRARIES: dict[str, Library] = {}
 
-    return load_library()
+
+def library() -> Library:
+    """The built-in banks and rubrics, plus any named by MOCKLOOP_QUESTION_BANKS/RUBRICS.
+
+    Loaded once per process for the same files (a command may ask several times).
+    """
+    from mockloop.content import load_library
+    from mockloop.paths import content_fingerprint
+
+    key = content_fingerprint()
+    if key not in _LIBRARIES:
+        _LIBRARIES.clear()
+        _LIBRARIES[key] = load_library()
+    return _LIBRARIES[key]
 
 
 def settings(**flags: object) -> Settings:

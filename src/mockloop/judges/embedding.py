@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +16,10 @@ from mockloop.judges.text import content_stems
 class Similarity(Protocol):
     """Scores how close two texts are, in [0, 1]-ish (cosine)."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """`wordllama` or `lexical`, for reports."""
+        ...
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two texts."""
@@ -92,8 +96,53 @@ def _argmax(scores: list[float]) -> tuple[int, float]:
     return index, scores[index]
 
 
+class LazySimilarity:
+    """The default similarity, chosen and loaded on first use (or by `warm_up`).
+
+    Loading WordLlama imports numpy and reads its weights (~0.5 s): nothing needs it before the
+    first answer, so the first question is shown without waiting for it.
+    """
+
+    def __init__(self) -> None:
+        self._impl: Similarity | None = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> Similarity:
+        with self._lock:
+            if self._impl is None:
+                self._impl = _choose_similarity()
+            return self._impl
+
+    def warm_up(self) -> None:
+        """Load in the background, e.g. while a person types their first answer."""
+        if self._impl is None:
+            threading.Thread(target=self._get, name="mockloop-similarity").start()
+
+    @property
+    def name(self) -> str:
+        """`wordllama` or `lexical` (loads the model to know which)."""
+        return self._get().name
+
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine similarity of two texts."""
+        return self._get().similarity(a, b)
+
+    def best(self, query: str, candidates: list[str]) -> tuple[int, float]:
+        """Index and similarity of the closest candidate."""
+        return self._get().best(query, candidates)
+
+    def scores(self, query: str, candidates: list[str]) -> list[float]:
+        """Similarity of `query` to each candidate."""
+        return self._get().scores(query, candidates)
+
+
 @lru_cache(maxsize=1)
-def default_similarity() -> Similarity:
+def default_similarity() -> LazySimilarity:
+    """The process-wide similarity: WordLlama if it loads offline, else the lexical cosine."""
+    return LazySimilarity()
+
+
+def _choose_similarity() -> Similarity:
     """WordLlama when it is installed and loads offline; the lexical cosine otherwise."""
     if os.environ.get("MOCKLOOP_SIMILARITY") == "lexical":
         return LexicalSimilarity()

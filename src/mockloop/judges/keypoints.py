@@ -44,7 +44,11 @@ class KeypointJudge:
 
     def __init__(self, similarity: Similarity | None = None) -> None:
         self.similarity = similarity or default_similarity()
-        self.info = JudgeInfo(
+
+    @property
+    def info(self) -> JudgeInfo:
+        """Engine, version and settings (reading it loads the similarity model, to name it)."""
+        return JudgeInfo(
             engine="keypoints",
             prompt_version=PROMPT_VERSION,
             settings={"similarity": self.similarity.name, "band_edges": list(BAND_EDGES)},
