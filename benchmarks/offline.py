@@ -161,5 +161,11 @@ def run() -> list[Row]:
             f"whole {QUESTIONS}-question round, start to scorecard",
             f"{whole:.2f} s",
         ),
-        Row("offline", "peak memory (RSS)", f"{peak_mb:.0f} MB", f"< {PEAK_MB} MB", peak_mb < PEAK_MB),
+        Row(
+            "offline",
+            "peak memory (RSS)",
+            f"{peak_mb:.0f} MB",
+            f"< {PEAK_MB} MB",
+            peak_mb < PEAK_MB,
+        ),
     ]

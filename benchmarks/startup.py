@@ -1,4 +1,4 @@
-"""Start-up: `mockloop --help` and `mockloop banks list` next to bare Python, and what they import."""
+"""Start-up: `mockloop --help` and `mockloop banks list` next to bare Python; what they import."""
 
 from __future__ import annotations
 
@@ -35,7 +35,10 @@ def run() -> list[Row]:
     env = isolated_env(scratch("startup"))
     bare = median_wall([sys.executable, "-c", "pass"], env)
     rows = [Row("start-up", "python -c pass (baseline)", f"{bare:.3f} s")]
-    for label, args in (("mockloop --help", ["--help"]), ("mockloop banks list", ["banks", "list"])):
+    for label, args in (
+        ("mockloop --help", ["--help"]),
+        ("mockloop banks list", ["banks", "list"]),
+    ):
         wall = median_wall([MOCKLOOP, *args], env)
         extra = wall - bare
         rows.append(

@@ -154,7 +154,7 @@ class FakeOpenAI:
     def start(self) -> FakeOpenAI:
         """Listen on an ephemeral port and serve from a daemon thread."""
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._stopping.clear()
         # A short poll interval makes stop() quick: shutdown() waits for the next poll.
@@ -191,6 +191,13 @@ def serve(**kwargs: Any) -> Iterator[FakeOpenAI]:
     """Fixture body: `@pytest.fixture def fake(): yield from serve()`."""
     with FakeOpenAI(**kwargs) as server:
         yield server
+
+
+class _Server(ThreadingHTTPServer):
+    # Batch benchmarks open dozens of connections at once; the default backlog of 5 would
+    # drop some and add a one-second TCP retry to them.
+    request_queue_size = 256
+    daemon_threads = True
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -305,3 +312,22 @@ def _envelope(body: dict[str, Any], kind: str) -> dict[str, Any]:
         "model": body.get("model", MODEL),
         "system_fingerprint": "fp_fake",
     }
+
+
+def main() -> None:
+    """Serve in a process of its own (benchmarks: keeps the server off the client's GIL).
+
+    `python tests/fake_openai.py LATENCY_S REPLY` answers every request with REPLY after
+    LATENCY_S seconds, prints its base URL on stdout, and stops when stdin closes.
+    """
+    import sys
+
+    latency, reply = float(sys.argv[1]), sys.argv[2]
+    with FakeOpenAI(latency_s=latency) as fake:
+        fake.always(lambda _body: reply)
+        print(fake.base_url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

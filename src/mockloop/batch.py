@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mockloop.content import Library
-from mockloop.models import JudgeInfo, Scorecard
+from mockloop.models import JudgeInfo, Scorecard, Transcript
 from mockloop.ports import Judge
-from mockloop.sessions import score_session
-from mockloop.store import StoreError, read_session
+from mockloop.scoring import score_transcript
+from mockloop.sessions import save_scorecard
+from mockloop.store import Index, StoreError, read_session
 
 
 @dataclass
@@ -83,20 +84,28 @@ async def _run(
     loop = asyncio.get_running_loop()
     # A pool as wide as the limit: the default pool (cores + 4) would cap concurrency silently.
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mockloop-score")
+    index = Index()
+
+    def judged(path: Path) -> tuple[Transcript, Scorecard]:
+        transcript = read_session(path).transcript
+        return transcript, score_transcript(transcript, library, judge)
 
     async def one(path: Path) -> None:
         async with limit:
             try:
-                card = await loop.run_in_executor(pool, score_session, path, library, judge)
+                transcript, card = await loop.run_in_executor(pool, judged, path)
             except Exception as exc:
                 message = is_error(exc)
                 if message is None:
                     raise
                 outcome.failed.append((path, message))
                 return
-            outcome.scored.append((path, card))
-            if on_done:
-                on_done(path, card)
+        # Saved on the event loop's thread, one at a time: workers only wait for the judge, and
+        # the SQLite index never sees dozens of writers contending for its lock.
+        save_scorecard(path, transcript, card, index)
+        outcome.scored.append((path, card))
+        if on_done:
+            on_done(path, card)
 
     try:
         async with asyncio.TaskGroup() as group:

@@ -7,6 +7,7 @@ offline machines.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -98,6 +99,12 @@ class Completion(BaseModel):
     replayed: bool = False
 
 
+@functools.cache
+def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON schema, built once per type (pydantic takes ~2 ms to build one)."""
+    return schema.model_json_schema()
+
+
 # -- the gateway ------------------------------------------------------------------------------
 
 
@@ -183,7 +190,7 @@ class Gateway:
         seed: int | None = None,
     ) -> tuple[T, Completion]:
         """A reply parsed into `schema`; bad output is fed back to the model at most twice."""
-        shape = json.dumps(schema.model_json_schema(), separators=(",", ":"))
+        shape = json.dumps(json_schema_of(schema), separators=(",", ":"))
         base = [*(dict(m) for m in messages)]
         base.append({"role": "system", "content": JSON_INSTRUCTION.format(schema=shape)})
         params = {**self._params(max_tokens, temperature, seed), **self._json_format(schema)}
@@ -229,7 +236,7 @@ class Gateway:
         if not native:
             return {"response_format": {"type": "json_object"}}
         name = re.sub(r"[^A-Za-z0-9_-]", "_", schema.__name__)[:64]
-        spec = {"name": name, "schema": schema.model_json_schema(), "strict": False}
+        spec = {"name": name, "schema": json_schema_of(schema), "strict": False}
         return {"response_format": {"type": "json_schema", "json_schema": spec}}
 
     def _call(

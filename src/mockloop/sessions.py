@@ -74,13 +74,15 @@ def score_session(path: Path, library: Library, judge: Judge) -> Scorecard:
     return card
 
 
-def save_scorecard(path: Path, transcript: Transcript, card: Scorecard) -> None:
+def save_scorecard(
+    path: Path, transcript: Transcript, card: Scorecard, index: Index | None = None
+) -> None:
     """Append a scorecard to a session file and record it in the index."""
     writer = SessionWriter(path)
     try:
         writer.scorecard(card)
     finally:
         writer.close()
-    index = Index()
+    index = index or Index()
     index.upsert_session(transcript.session, path, ended=transcript.ended)
     index.record_scorecard(card)

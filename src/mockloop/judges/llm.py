@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from typing import TYPE_CHECKING, Any
@@ -41,13 +42,19 @@ class CriterionVerdict(BaseModel):
 
 def verdict_schema(rubric: Rubric) -> type[BaseModel]:
     """A pydantic model requiring exactly the rubric's criteria, so a missing one is retried."""
+    return _verdict_schema(rubric.rubric, tuple(c.id for c in rubric.criteria))
+
+
+@functools.lru_cache(maxsize=64)
+def _verdict_schema(name: str, criterion_ids: tuple[str, ...]) -> type[BaseModel]:
+    # One class per rubric shape: building it (and its JSON schema) per question is wasted work.
     criteria = create_model(  # type: ignore[call-overload]
-        f"Criteria_{rubric.rubric}",
+        f"Criteria_{name}",
         __config__=ConfigDict(extra="forbid"),
-        **{c.id: (CriterionVerdict, ...) for c in rubric.criteria},
+        **{cid: (CriterionVerdict, ...) for cid in criterion_ids},
     )
     model: type[BaseModel] = create_model(
-        f"Verdict_{rubric.rubric}",
+        f"Verdict_{name}",
         __config__=ConfigDict(extra="ignore"),
         criteria=(criteria, ...),
         missing_key_points=(list[str], Field(default_factory=list)),
