@@ -303,7 +303,7 @@ def resolve_session(ref: str) -> Path:
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise StoreError(f"{ref}: no such session (see `mockloop sessions`)")
+        raise StoreError(f"{ref}: no such session (see `mockloop history`)")
     names = ", ".join(m.stem for m in matches[:5])
     raise StoreError(f"{ref}: ambiguous session id, matches {names}")
 

@@ -173,7 +173,7 @@ def resume(
 
     path = resolve_session(session) if session else latest_unfinished()
     if path is None:
-        raise UserError("no unfinished session to resume (see `mockloop sessions`)")
+        raise UserError("no unfinished session to resume (see `mockloop history`)")
     if read_session(path).transcript.ended:
         raise UserError(f"session {path.stem} is already finished; export or score it instead")
     prepared = prepare_run(
