@@ -58,42 +58,33 @@ def load_semeval(path: Path = SEMEVAL) -> list[Item]:
     return items
 
 
+def average_ranks(values: Sequence[float]) -> np.ndarray:
+    """0-based ranks, ties sharing the mean of their positions."""
+    array = np.asarray(values, dtype=float)
+    order = array.argsort(kind="mergesort")
+    ranks = np.empty(len(array))
+    ordered = array[order]
+    start = 0
+    while start < len(array):
+        end = start
+        while end + 1 < len(array) and ordered[end + 1] == ordered[start]:
+            end += 1
+        ranks[order[start : end + 1]] = (start + end) / 2
+        start = end + 1
+    return ranks
+
+
 def roc_auc(scores: Sequence[float], positive: Sequence[bool]) -> float:
     """Area under the ROC curve (Mann-Whitney U with average ranks for ties)."""
-    values = np.asarray(scores, dtype=float)
+    ranks = average_ranks(scores) + 1
     labels = np.asarray(positive, dtype=bool)
-    order = values.argsort(kind="mergesort")
-    ranks = np.empty(len(values))
-    sorted_values = values[order]
-    i = 0
-    while i < len(values):
-        j = i
-        while j + 1 < len(values) and sorted_values[j + 1] == sorted_values[i]:
-            j += 1
-        ranks[order[i : j + 1]] = (i + j) / 2 + 1
-        i = j + 1
     n_pos, n_neg = labels.sum(), (~labels).sum()
     return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def spearman(a: Sequence[float], b: Sequence[float]) -> float:
     """Spearman rank correlation (average ranks for ties)."""
-
-    def rank(x: Sequence[float]) -> np.ndarray:
-        values = np.asarray(x, dtype=float)
-        order = values.argsort(kind="mergesort")
-        ranks = np.empty(len(values))
-        sv = values[order]
-        i = 0
-        while i < len(values):
-            j = i
-            while j + 1 < len(values) and sv[j + 1] == sv[i]:
-                j += 1
-            ranks[order[i : j + 1]] = (i + j) / 2
-            i = j + 1
-        return ranks
-
-    return float(np.corrcoef(rank(a), rank(b))[0, 1])
+    return float(np.corrcoef(average_ranks(a), average_ranks(b))[0, 1])
 
 
 # -- scorers ------------------------------------------------------------------------------------

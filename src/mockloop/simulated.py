@@ -90,17 +90,22 @@ class SimulatedCandidate:
         question = prompt.question
         first = self._replies[question.id] == 0
         self._replies[question.id] += 1
-        text = self._first(question) if first else self._follow_up(question, prompt.message)
+        adversarial = self._adversarial()
+        if adversarial is not None:
+            text = adversarial
+        else:
+            text = self._first(question) if first else self._follow_up(question, prompt.message)
         return Reply(Action.ANSWER, text, meta={"simulated": self.mode.value})
 
+    def _adversarial(self) -> str | None:
+        """The same kind of non-answer to every prompt, or None for the sample-based modes."""
+        if self.mode is SimulatedMode.EMPTY:
+            return ""
+        if self.mode is SimulatedMode.GIBBERISH:
+            return " ".join(self._rng.choices(_GIBBERISH_WORDS, k=40)).capitalize() + "."
+        return INJECTION if self.mode is SimulatedMode.INJECTION else None
+
     def _first(self, question: Question) -> str:
-        match self.mode:
-            case SimulatedMode.EMPTY:
-                return ""
-            case SimulatedMode.GIBBERISH:
-                return self._gibberish()
-            case SimulatedMode.INJECTION:
-                return INJECTION
         label = SampleLabel(self.mode.value)
         sample = next((s.answer for s in question.samples if s.label is label), None)
         text = sample or (question.reference_answer if label is SampleLabel.STRONG else "")
@@ -116,26 +121,14 @@ class SimulatedCandidate:
         return question.starter_code if self.mode is SimulatedMode.PARTIAL else ""
 
     def _follow_up(self, question: Question, asked: str) -> str:
-        match self.mode:
-            case SimulatedMode.STRONG:
-                probed = next((f.probes for f in question.follow_ups if f.ask == asked), None)
-                if probed is None:
-                    return question.reference_answer
-                return question.key_point(probed).text.capitalize() + "."
-            case SimulatedMode.PARTIAL:
-                return "I think it depends on the use case; I would have to look into it."
-            case SimulatedMode.WEAK:
-                return "I'm not sure."
-            case SimulatedMode.EMPTY:
-                return ""
-            case SimulatedMode.GIBBERISH:
-                return self._gibberish()
-            case SimulatedMode.INJECTION:
-                return INJECTION
-
-    def _gibberish(self) -> str:
-        words = self._rng.choices(_GIBBERISH_WORDS, k=40)
-        return " ".join(words).capitalize() + "."
+        if self.mode is SimulatedMode.STRONG:
+            probed = next((f.probes for f in question.follow_ups if f.ask == asked), None)
+            if probed is None:
+                return question.reference_answer
+            return question.key_point(probed).text.capitalize() + "."
+        if self.mode is SimulatedMode.PARTIAL:
+            return "I think it depends on the use case; I would have to look into it."
+        return "I'm not sure."
 
 
 class LLMCandidate:
