@@ -32,42 +32,62 @@ ANSWERS_HELP = (
 ModelOption = Annotated[
     str | None,
     typer.Option(
-        "--model", "-m", help="Interviewer model (litellm name, e.g. openai/gpt-4o-mini)."
+        "--model",
+        "-m",
+        metavar="MODEL",
+        help="Interviewer model (litellm name, e.g. openai/gpt-4o-mini).",
     ),
 ]
 JudgeOption = Annotated[
-    str | None, typer.Option("--judge-model", help="Judge model (default: --model).")
+    str | None,
+    typer.Option("--judge-model", metavar="MODEL", help="Judge model (default: --model)."),
 ]
 ApiBaseOption = Annotated[
-    str | None, typer.Option("--api-base", help="Base URL of an OpenAI-compatible server.")
+    str | None,
+    typer.Option("--api-base", metavar="URL", help="Base URL of an OpenAI-compatible server."),
 ]
 MaxCostOption = Annotated[
     float | None,
-    typer.Option("--max-cost", min=0.0, help="Stop (saved, resumable) before spending more USD."),
+    typer.Option(
+        "--max-cost",
+        metavar="USD",
+        min=0.0,
+        help="Stop (saved, resumable) before spending more USD.",
+    ),
 ]
 CandidateModelOption = Annotated[
     str | None,
     typer.Option(
         "--candidate-model",
+        metavar="WHO",
         help="Who answers: simulated:strong|partial|weak|empty|gibberish|injection (offline), "
         "or a litellm model name. Never waits for input.",
     ),
 ]
 JunitOption = Annotated[
     Path | None,
-    typer.Option("--junit", dir_okay=False, help="Write a JUnit XML report (a case per question)."),
+    typer.Option(
+        "--junit",
+        metavar="FILE",
+        dir_okay=False,
+        help="Write a JUnit XML report (a case per question).",
+    ),
 ]
 FailUnderOption = Annotated[
     float | None,
     typer.Option(
         "--fail-under",
+        metavar="SCORE",
         min=1.0,
         max=5.0,
         help="Exit 1 when the overall score is below this (1-5); also the JUnit pass mark.",
     ),
 ]
 SamplesOption = Annotated[
-    int, typer.Option("--samples", min=1, max=9, help="Independent judge samples (median).")
+    int,
+    typer.Option(
+        "--samples", metavar="K", min=1, max=9, help="Independent judge samples (median)."
+    ),
 ]
 
 
@@ -82,25 +102,37 @@ def register(app: typer.Typer) -> None:
 def interview(
     round_: Annotated[
         list[Round] | None,
-        typer.Option("--round", "-r", help="Round to run (repeatable). Default: all four."),
+        typer.Option(
+            "--round",
+            "-r",
+            metavar="ROUND",
+            help="coding, fundamentals, system_design or takehome (repeatable). Default: all four.",
+        ),
     ] = None,
     topic: Annotated[
-        list[str] | None, typer.Option("--topic", "-t", help="Only questions of this topic.")
+        list[str] | None,
+        typer.Option("--topic", "-t", metavar="TOPIC", help="Only questions of this topic."),
     ] = None,
-    difficulty: Annotated[Difficulty | None, typer.Option(help="Only this difficulty.")] = None,
+    difficulty: Annotated[
+        Difficulty | None, typer.Option(metavar="LEVEL", help="easy, medium or hard.")
+    ] = None,
     questions: Annotated[
-        int | None, typer.Option("--questions", "-n", min=1, help="Questions per round.")
+        int | None,
+        typer.Option("--questions", "-n", metavar="N", min=1, help="Questions per round."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed for reproducible selection.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(metavar="SEED", help="Seed for reproducible selection.")
+    ] = None,
     answers: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, help=ANSWERS_HELP)
+        Path | None, typer.Option(exists=True, dir_okay=False, metavar="FILE", help=ANSWERS_HELP)
     ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the scorecard as JSON on stdout.")
     ] = False,
     no_timer: Annotated[bool, typer.Option("--no-timer", help="No time limits.")] = False,
     time_scale: Annotated[
-        float, typer.Option(min=0.01, help="Multiply every time limit (0.5 halves them).")
+        float,
+        typer.Option(min=0.01, metavar="X", help="Multiply every time limit (0.5 halves them)."),
     ] = 1.0,
     model: ModelOption = None,
     judge_model: JudgeOption = None,
@@ -154,7 +186,7 @@ def resume(
         str | None, typer.Argument(help="Session id, id prefix or path. Default: the latest.")
     ] = None,
     answers: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, help=ANSWERS_HELP)
+        Path | None, typer.Option(exists=True, dir_okay=False, metavar="FILE", help=ANSWERS_HELP)
     ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the scorecard as JSON on stdout.")

@@ -184,17 +184,27 @@ def _plot(result: Stats, path: Path) -> None:
 def drill(
     round_: Annotated[
         list[Round] | None,
-        typer.Option("--round", "-r", help="Rounds to draw from. Default: all but the take-home."),
+        typer.Option(
+            "--round",
+            "-r",
+            metavar="ROUND",
+            help="Rounds to draw from (repeatable). Default: all but takehome.",
+        ),
     ] = None,
     questions: Annotated[
-        int, typer.Option("--questions", "-n", min=1, max=50, help="Questions in the drill.")
+        int,
+        typer.Option(
+            "--questions", "-n", metavar="N", min=1, max=50, help="Questions in the drill."
+        ),
     ] = 5,
     list_only: Annotated[
         bool, typer.Option("--list", help="Only show the practice set and why, then stop.")
     ] = False,
-    seed: Annotated[int | None, typer.Option(help="Seed for ties among new questions.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(metavar="SEED", help="Seed for ties among new questions.")
+    ] = None,
     answers: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, help=ANSWERS_HELP)
+        Path | None, typer.Option(exists=True, dir_okay=False, metavar="FILE", help=ANSWERS_HELP)
     ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the scorecard as JSON on stdout.")

@@ -45,7 +45,10 @@ def score(
         bool, typer.Option("--all", help="Every finished session in MOCKLOOP_HOME.")
     ] = False,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", "-j", min=1, max=256, help="Sessions scored at once.")
+        int,
+        typer.Option(
+            "--concurrency", "-j", metavar="N", min=1, max=256, help="Sessions scored at once."
+        ),
     ] = 1,
     rescore: Annotated[
         bool,
