@@ -157,6 +157,27 @@ def test_cost_cap_stops_the_session_saved_and_resumable(
     assert "would exceed the cost cap" in record.transcript.turns[-1].text
 
 
+def test_max_cost_on_an_unpriced_model_is_said_up_front(
+    fake: FakeOpenAI, tmp_path: Path, mini_only: None
+) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(json.dumps({"mini-hybrid-search": ["Use BM25 and vectors."]}))
+    fake.always(lambda body: json.dumps({"action": "move_on"}))
+    result = runner.invoke(
+        app,
+        [
+            "interview", "-r", "fundamentals", "--topic", "rag", "--no-timer",
+            "--answers", str(answers), "--model", "openai/fake-model", "--judge-model", "offline",
+            "--api-base", fake.base_url, "--max-cost", "1",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())  # the line wraps at the terminal's width
+    assert (
+        "--max-cost cannot be enforced for openai/fake-model: litellm has no price for it." in said
+    )
+
+
 def test_samples_report_median_spread_and_disagreement(
     fake: FakeOpenAI, tmp_path: Path, mini_only: None
 ) -> None:

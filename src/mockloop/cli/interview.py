@@ -297,6 +297,7 @@ def _run(
     record = read_session(path)
     info = record.transcript.session
     terminal.note(engine_banner(config))
+    _warn_if_cap_unenforceable(config, terminal)
     person = _person(candidate)
     if person is not None:
         # The engine must measure time with the clock that /pause and the Ctrl-C menu stop.
@@ -382,6 +383,24 @@ def _interview(
         # A quit from Ctrl-C or a signal exits as the shell expects (130, 143, 129).
         raise typer.Exit(person.stop_status)
     return False
+
+
+def _warn_if_cap_unenforceable(config: Settings, terminal: Terminal) -> None:
+    """--max-cost needs prices: say so up front when litellm has none for a model in use."""
+    if config.max_cost is None:
+        return
+    models = {m for m in (config.interviewer_model, config.effective_judge_model) if m}
+    if not models:
+        return
+    from mockloop.llm import litellm_price
+
+    for model in sorted(models):
+        if litellm_price(model, 1000, 1000) is None:
+            terminal.say(
+                f"--max-cost cannot be enforced for {model}: litellm has no price for it. "
+                "Tokens are still counted and shown.",
+                "warn",
+            )
 
 
 def _person(candidate: Candidate) -> TerminalCandidate | None:
