@@ -97,6 +97,7 @@ def test_stats_averages_trend_and_weakest_topics(seeded: Index) -> None:
     assert means == {"rag": (2.5, 2), "python": (4.5, 2), "agents": (2.0, 2)}
     assert [t.topic for t in result.weakest(2)] == ["agents", "rag"]
     assert [score for _, score in result.trend] == [3.0, 2.25, 3.75]  # oldest first
+    assert result.round_trends == {"fundamentals": [3.0, 3.0, 5.0], "system_design": [1.5, 2.5]}
 
 
 def test_sparkline_uses_the_fixed_one_to_five_scale() -> None:

@@ -52,6 +52,7 @@ class Stats:
     per_round: dict[str, float]
     topics: list[TopicStat]
     trend: list[tuple[str, float]]  # (session id, overall), oldest first
+    round_trends: dict[str, list[float]] = field(default_factory=dict)  # round -> oldest first
 
     def weakest(self, count: int = 3) -> list[TopicStat]:
         """The lowest-scoring topics, weakest first."""
@@ -93,12 +94,19 @@ def stats(index: Index, last: int = 10) -> Stats:
         TopicStat(r, t, round(mean(values), 2), len(values), last_seen[(r, t)])
         for (r, t), values in sorted(by_topic.items())
     ]
-    trend = [(r["id"], r["overall"]) for r in index.scored_sessions(last)]
+    recent = index.scored_sessions(last)
+    trend = [(r["id"], r["overall"]) for r in recent]
+    per_session = index.round_scores([r["id"] for r in recent])
+    round_trends: dict[str, list[float]] = defaultdict(list)
+    for row in recent:  # oldest first; a session that skipped a round adds nothing to it
+        for round_name, value in per_session.get(row["id"], {}).items():
+            round_trends[round_name].append(value)
     return Stats(
         sessions=len({r["session_id"] for r in scores}),
         per_round={k: round(mean(v), 2) for k, v in by_round.items()},
         topics=topics,
         trend=trend,
+        round_trends=dict(round_trends),
     )
 
 

@@ -131,9 +131,12 @@ def stats(
     rounds = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Per round")
     rounds.add_column("Round")
     rounds.add_column("Average", justify="right")
+    rounds.add_column("Trend (oldest → latest)")
     for round_ in Round:
         if round_.value in result.per_round:
-            rounds.add_row(ROUND_TITLES[round_], f"{result.per_round[round_.value]:.2f}")
+            recent = result.round_trends.get(round_.value, [])
+            shown = f"{sparkline(recent)}  {recent[-1]:.2f}" if recent else ""
+            rounds.add_row(ROUND_TITLES[round_], f"{result.per_round[round_.value]:.2f}", shown)
     out.print(rounds)
     topics = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Per topic")
     for name in ("Round", "Topic", "Average", "Answered", "Last seen"):
