@@ -157,3 +157,25 @@ def test_durations(text: object, seconds: int) -> None:
 def test_builtin_library_is_valid() -> None:
     library = load_library()
     assert set(library.rubrics) == {"coding", "fundamentals", "system_design", "takehome"}
+
+
+def test_cached_library_skips_the_yaml_until_a_bank_changes(
+    use_banks, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    import mockloop.content as content
+
+    bank = tmp_path / "mini.yaml"
+    shutil.copy(MINI_BANK, bank)
+    use_banks(bank)
+    first = content.cached_library()
+    monkeypatch.setattr(content, "load_library", lambda: pytest.fail("YAML read again"))
+    again = content.cached_library()
+    assert [q.id for q in again.questions] == [q.id for q in first.questions]
+    assert again.rubrics.keys() == first.rubrics.keys()
+    monkeypatch.undo()
+    use_banks(bank)
+    bank.write_text(bank.read_text().replace("difficulty: medium", "difficulty: lunch", 1))
+    with pytest.raises(ContentError, match="difficulty: must be one of easy, medium, hard"):
+        content.cached_library()

@@ -23,8 +23,6 @@ def list_banks(
     ] = False,
 ) -> None:
     """Show rounds, topics and question counts by difficulty."""
-    from rich.table import Table
-
     from mockloop.coverage import cached_coverage, coverage_markdown
     from mockloop.rounds import Difficulty
     from mockloop.terminal import Terminal
@@ -34,16 +32,20 @@ def list_banks(
     if markdown:
         out.print(coverage_markdown(result), end="", markup=False, highlight=False, soft_wrap=True)
         return
-    table = Table(title=f"{result.questions} questions in {result.banks} banks")
-    table.add_column("Round")
-    table.add_column("Topic")
-    for level in Difficulty:
-        table.add_column(level.value, justify="right")
-    table.add_column("Total", justify="right")
+    # Aligned text, not a rich Table: rendering 50+ rows through Table costs ~0.1 s of start-up.
+    levels = [level.value for level in Difficulty]
+    round_width = max(len("Round"), *(len(r.round.value) for r in result.rows))
+    topic_width = max(len("Topic"), *(len(r.topic) for r in result.rows))
+    counts = "".join(f"{name:>8}" for name in [*levels, "Total"])
+    out.print(f"{result.questions} questions in {result.banks} banks", style="bold")
+    out.print(f"{'Round':<{round_width}}  {'Topic':<{topic_width}}{counts}", style="bold")
+    lines, previous = [], None
     for row in result.rows:
-        cells = (str(n) for n in row.per_difficulty)
-        table.add_row(row.round.value, row.topic, *cells, str(row.total))
-    out.print(table)
+        shown = row.round.value if row.round is not previous else ""
+        previous = row.round
+        cells = "".join(f"{n:>8}" for n in [*row.per_difficulty, row.total])
+        lines.append(f"{shown:<{round_width}}  {row.topic:<{topic_width}}{cells}")
+    out.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command(epilog="Example: mockloop banks validate question_banks/my_bank.yaml")

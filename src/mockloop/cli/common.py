@@ -25,13 +25,13 @@ def library() -> Library:
 
     Loaded once per process for the same files (a command may ask several times).
     """
-    from mockloop.content import load_library
+    from mockloop.content import cached_library
     from mockloop.paths import content_fingerprint
 
     key = content_fingerprint()
     if key not in _LIBRARIES:
         _LIBRARIES.clear()
-        _LIBRARIES[key] = load_library()
+        _LIBRARIES[key] = cached_library()
     return _LIBRARIES[key]
 
 
