@@ -84,5 +84,4 @@ def save_scorecard(
     finally:
         writer.close()
     index = index or Index()
-    index.upsert_session(transcript.session, path, ended=transcript.ended)
-    index.record_scorecard(card)
+    index.upsert_session(transcript.session, path, ended=transcript.ended, card=card)

@@ -180,8 +180,10 @@ class Index:
             db.row_factory = sqlite3.Row
             yield db
 
-    def upsert_session(self, info: SessionInfo, path: Path, *, ended: bool) -> None:
-        """Record (or update) a session's header."""
+    def upsert_session(
+        self, info: SessionInfo, path: Path, *, ended: bool, card: Scorecard | None = None
+    ) -> None:
+        """Record (or update) a session's header, and its latest scores, in one transaction."""
         rounds = ",".join(p.round.value for p in info.plan)
         with self._connect() as db:
             db.execute(
@@ -190,30 +192,36 @@ class Index:
                 "path=excluded.path, ended=excluded.ended",
                 (info.id, str(path), info.started_at.isoformat(), rounds, info.interviewer, ended),
             )
+            if card is not None:
+                self._record(db, card)
 
     def record_scorecard(self, card: Scorecard) -> None:
         """Store a session's latest scores."""
-        judge = card.judge.model or card.judge.engine
         with self._connect() as db:
-            db.execute(
-                "UPDATE sessions SET judge = ?, overall = ? WHERE id = ?",
-                (judge, card.overall, card.session_id),
-            )
-            db.executemany(
-                "INSERT OR REPLACE INTO question_scores VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        card.session_id,
-                        q.question_id,
-                        q.round.value,
-                        q.topic,
-                        q.overall,
-                        judge,
-                        card.scored_at.isoformat(),
-                    )
-                    for q in card.questions
-                ],
-            )
+            self._record(db, card)
+
+    @staticmethod
+    def _record(db: sqlite3.Connection, card: Scorecard) -> None:
+        judge = card.judge.model or card.judge.engine
+        db.execute(
+            "UPDATE sessions SET judge = ?, overall = ? WHERE id = ?",
+            (judge, card.overall, card.session_id),
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO question_scores VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    card.session_id,
+                    q.question_id,
+                    q.round.value,
+                    q.topic,
+                    q.overall,
+                    judge,
+                    card.scored_at.isoformat(),
+                )
+                for q in card.questions
+            ],
+        )
 
     def sessions(self, limit: int = 50) -> list[sqlite3.Row]:
         """The most recent sessions, newest first."""
