@@ -55,6 +55,13 @@ MaxCostOption = Annotated[
         help="Stop (saved, resumable) before spending more USD.",
     ),
 ]
+AnswersOption = Annotated[
+    Path | None, typer.Option(exists=True, dir_okay=False, metavar="FILE", help=ANSWERS_HELP)
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON on stdout (docs/json-output.md).")
+]
+NoTimerOption = Annotated[bool, typer.Option("--no-timer", help="No time limits.")]
 CandidateModelOption = Annotated[
     str | None,
     typer.Option(
@@ -123,13 +130,9 @@ def interview(
     seed: Annotated[
         int | None, typer.Option(metavar="SEED", help="Seed for reproducible selection.")
     ] = None,
-    answers: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, metavar="FILE", help=ANSWERS_HELP)
-    ] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print the scorecard as JSON on stdout.")
-    ] = False,
-    no_timer: Annotated[bool, typer.Option("--no-timer", help="No time limits.")] = False,
+    answers: AnswersOption = None,
+    json_output: JsonOption = False,
+    no_timer: NoTimerOption = False,
     time_scale: Annotated[
         float,
         typer.Option(min=0.01, metavar="X", help="Multiply every time limit (0.5 halves them)."),
@@ -185,12 +188,8 @@ def resume(
     session: Annotated[
         str | None, typer.Argument(help="Session id, id prefix or path. Default: the latest.")
     ] = None,
-    answers: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, metavar="FILE", help=ANSWERS_HELP)
-    ] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print the scorecard as JSON on stdout.")
-    ] = False,
+    answers: AnswersOption = None,
+    json_output: JsonOption = False,
     model: ModelOption = None,
     judge_model: JudgeOption = None,
     api_base: ApiBaseOption = None,

@@ -10,14 +10,16 @@ import typer
 
 from mockloop.cli.errors import UserError
 from mockloop.cli.interview import (
-    ANSWERS_HELP,
+    AnswersOption,
     ApiBaseOption,
     CandidateModelOption,
     FailUnderOption,
+    JsonOption,
     JudgeOption,
     JunitOption,
     MaxCostOption,
     ModelOption,
+    NoTimerOption,
     Report,
     SamplesOption,
     prepare_run,
@@ -206,13 +208,9 @@ def drill(
     seed: Annotated[
         int | None, typer.Option(metavar="SEED", help="Seed for ties among new questions.")
     ] = None,
-    answers: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, metavar="FILE", help=ANSWERS_HELP)
-    ] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print the scorecard as JSON on stdout.")
-    ] = False,
-    no_timer: Annotated[bool, typer.Option("--no-timer", help="No time limits.")] = False,
+    answers: AnswersOption = None,
+    json_output: JsonOption = False,
+    no_timer: NoTimerOption = False,
     model: ModelOption = None,
     judge_model: JudgeOption = None,
     api_base: ApiBaseOption = None,

@@ -13,6 +13,7 @@ from mockloop.cli.errors import ExitStatus, UserError
 from mockloop.cli.interview import (
     ApiBaseOption,
     FailUnderOption,
+    JsonOption,
     JudgeOption,
     JunitOption,
     Report,
@@ -54,9 +55,7 @@ def score(
         bool,
         typer.Option("--rescore", help="Score again sessions this judge has already scored."),
     ] = False,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print the result as JSON (see docs/json-output.md).")
-    ] = False,
+    json_output: JsonOption = False,
     junit: JunitOption = None,
     fail_under: FailUnderOption = None,
     judge_model: JudgeOption = None,

@@ -9,10 +9,11 @@ import typer
 
 from mockloop.cli.errors import ExitStatus, MockloopGroup, UserError
 from mockloop.cli.interview import (
-    ANSWERS_HELP,
+    AnswersOption,
     ApiBaseOption,
     CandidateModelOption,
     FailUnderOption,
+    JsonOption,
     JudgeOption,
     JunitOption,
     ModelOption,
@@ -107,12 +108,8 @@ def check(
 @app.command(epilog="Example: mockloop takehome submit ./rag-takehome --answers debrief.yaml")
 def submit(
     folder: Annotated[Path, typer.Argument(metavar="DIR", exists=True, file_okay=False)],
-    answers: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, help=ANSWERS_HELP)
-    ] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print the scorecard as JSON.")
-    ] = False,
+    answers: AnswersOption = None,
+    json_output: JsonOption = False,
     model: ModelOption = None,
     judge_model: JudgeOption = None,
     api_base: ApiBaseOption = None,
