@@ -67,8 +67,8 @@ CandidateModelOption = Annotated[
     typer.Option(
         "--candidate-model",
         metavar="WHO",
-        help="Who answers: simulated:strong|partial|weak|empty|gibberish|injection (offline), "
-        "or a litellm model name. Never waits for input.",
+        help="Who answers instead of you: simulated:MODE (MODE is strong, partial, weak, empty, "
+        "gibberish or injection; offline), or a litellm model name. Never waits for input.",
     ),
 ]
 JunitOption = Annotated[
