@@ -208,3 +208,21 @@ def test_score_command_scores_a_folder_concurrently_and_skips_what_is_done(
     forced = runner.invoke(app, ["score", str(tmp_path / "batch"), "--rescore", "--json"])
     assert len(json.loads(forced.stdout)) == 6
     assert [len(read_session(p).scorecards) for p in paths] == [2] * 6
+
+
+@pytest.mark.parametrize("mode", [SimulatedMode.STRONG, SimulatedMode.PARTIAL])
+def test_simulated_coding_submission_is_exactly_the_code_of_its_mode(mode: SimulatedMode) -> None:
+    from mockloop.coderun import extract_code
+    from mockloop.models import Round
+    from mockloop.ports import Prompt
+    from mockloop.simulated import SimulatedCandidate
+
+    library = load_library()
+    coding = [q for q in library.questions if library.round_of(q.id) is Round.CODING]
+    for question in coding:
+        prompt = Prompt(Round.CODING, question, 1, 1, question.prompt, None, None)
+        submitted = extract_code(SimulatedCandidate(mode).reply(prompt).text).strip()
+        expected = (
+            question.reference_solution if mode is SimulatedMode.STRONG else question.starter_code
+        )
+        assert submitted == (expected or "").strip(), question.id

@@ -91,3 +91,15 @@ def test_extract_code_prefers_fenced_blocks() -> None:
     assert extract_code(CODE).startswith("def chunk_text")
     assert "Linear time" not in extract_code(CODE)
     assert extract_code("x = 1") == "x = 1"
+
+
+def test_a_fence_inside_the_code_does_not_cut_the_submission_short() -> None:
+    from mockloop.coderun import extract_code
+
+    code = (
+        'import re\n\nFENCE = re.compile(r"```json\\n(.*?)```", re.S)\n\n\n'
+        "def f() -> int:\n    return 1"
+    )
+    answer = f"I strip the fences first.\n\n```python\n{code}\n```\n\nThen I parse."
+    assert extract_code(answer) == code
+    assert extract_code("no fences, just code\nx = 1") == "no fences, just code\nx = 1"

@@ -11,12 +11,16 @@ from mockloop.models import Question
 if TYPE_CHECKING:
     from mockloop.runner import TestRun
 
-_FENCE = re.compile(r"```[ \t]*(?:python|py)?[ \t]*\n(.*?)```", re.S | re.I)
+# A fence opens and closes on a line of its own (as in CommonMark), so code that itself
+# contains ``` inside a string, e.g. a parser for fenced LLM output, is not cut short.
+CODE_FENCE = re.compile(
+    r"^[ \t]*```[ \t]*(?:python|py)?[ \t]*\n(.*?)^[ \t]*```[ \t]*$", re.S | re.I | re.M
+)
 
 
 def extract_code(text: str) -> str:
     """The code in an answer: its fenced blocks if it has any, else the whole text."""
-    blocks = _FENCE.findall(text)
+    blocks = CODE_FENCE.findall(text)
     return "\n\n".join(b.strip("\n") for b in blocks) if blocks else text
 
 

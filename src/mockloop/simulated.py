@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from enum import StrEnum
 
+from mockloop.coderun import CODE_FENCE
 from mockloop.models import Question, SampleLabel
 from mockloop.ports import Action, Prompt, Reply
 from mockloop.prompts import load_prompt
@@ -110,7 +111,12 @@ class SimulatedCandidate:
         sample = next((s.answer for s in question.samples if s.label is label), None)
         text = sample or (question.reference_answer if label is SampleLabel.STRONG else "")
         code = self._code(question)
-        return f"{text}\n\n```python\n{code.rstrip()}\n```" if code else text
+        if not code:
+            return text
+        # The submission is every fenced block of the answer, so the sample's own snippets go:
+        # only the code this mode submits is run.
+        prose = CODE_FENCE.sub("", text).strip()
+        return f"{prose}\n\n```python\n{code.rstrip()}\n```"
 
     def _code(self, question: Question) -> str:
         # The first coding answer is the submission that gets tested.
