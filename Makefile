@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Keep every run away from the user's real sessions unless they chose otherwise.
+# litellm reads its bundled price list instead of downloading one, even in tools that import it
+# directly (mockloop itself sets this before its lazy import).
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
 .PHONY: run test lint bench coverage-table json-schema clean

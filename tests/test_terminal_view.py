@@ -123,6 +123,8 @@ def test_a_round_ends_with_a_short_summary(mini_library: Library) -> None:
         listener=view,
     )
     output = shown(terminal)
+    assert "Skipped." in output
+    assert "The candidate" not in output  # the transcript narrates; the screen speaks to you
     assert "LLM fundamentals: done" in output
     assert "Questions: 2 of 2 asked (1 skipped, 1 not answered)" in output
     assert "0 follow-ups · 1 hint" in output

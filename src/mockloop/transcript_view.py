@@ -90,11 +90,16 @@ class TranscriptView:
                     self._show(turn)
 
 
+# The transcript narrates for a reviewer ("The candidate skipped the question."); the screen
+# speaks to the candidate.
+_ACTION_LINES = {"skip": "Skipped.", "end_round": "You ended the round."}
+
+
 def _system_line(turn: Turn) -> RenderableType:
     if turn.kind is TurnKind.TEST_RUN:
         return Padding(Text(turn.text, style="magenta"), (0, 0, 0, 2))
     style = "bold red" if turn.meta.get("timeout") else "yellow"
-    return Text(turn.text, style=style)
+    return Text(_ACTION_LINES.get(turn.meta.get("action", ""), turn.text), style=style)
 
 
 def _shorten(text: str, limit: int = 300) -> str:
