@@ -100,6 +100,17 @@ def test_stats_averages_trend_and_weakest_topics(seeded: Index) -> None:
     assert result.round_trends == {"fundamentals": [3.0, 3.0, 5.0], "system_design": [1.5, 2.5]}
 
 
+def test_a_question_answered_again_counts_once_with_its_latest_score(seeded: Index) -> None:
+    f = Round.FUNDAMENTALS
+    seed_session(seeded, 3, {(f, "rag", "q-rag"): 4.0})  # was 2.0 on day 0
+    result = stats(seeded, last=10)
+    assert result.sessions == 4
+    means = {t.topic: (t.mean, t.answered) for t in result.topics}
+    assert means["rag"] == (3.5, 2)  # q-rag 4.0 and q-rag2 3.0; the old 2.0 no longer counts
+    assert result.per_round["fundamentals"] == 4.0  # 4.0, 3.0, 4.0, 5.0
+    assert result.trend[-1][1] == 4.0  # the trend still shows every session
+
+
 def test_sparkline_uses_the_fixed_one_to_five_scale() -> None:
     assert sparkline([1.0, 3.0, 5.0]) == "▁▅█"
     assert sparkline([0.0, 9.0]) == "▁█"
@@ -176,7 +187,7 @@ def test_drill_puts_due_questions_first_then_weak_topics(library: Library) -> No
     same_topic_new = [q for q, t in questions if t == bad_topic and q != bad]
     if same_topic_new:
         assert picks[1].question_id in same_topic_new
-        assert picks[1].reason == f"new; topic {bad_topic} averages 1.5"
+        assert picks[1].reason == f"new; topic {bad_topic} averages 1.50"
 
 
 def test_drill_list_command_reads_the_index(library: Library) -> None:

@@ -88,7 +88,7 @@ def plan_drill(
         if last is None:
             weakness = topic_mean.get(question.topic, UNSEEN_TOPIC_MEAN)
             reason = (
-                f"new; topic {question.topic} averages {weakness:.1f}"
+                f"new; topic {question.topic} averages {weakness:.2f}"
                 if question.topic in topic_mean
                 else f"new; topic {question.topic} not practised yet"
             )

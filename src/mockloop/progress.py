@@ -80,7 +80,10 @@ def history(index: Index, limit: int = 20) -> list[HistoryRow]:
 
 def stats(index: Index, last: int = 10) -> Stats:
     """Per-round and per-topic averages, the trend of the last sessions, weakest topics."""
-    scores = [r for r in index.question_scores() if r["overall"] is not None]
+    every = [r for r in index.question_scores() if r["overall"] is not None]
+    # A question answered again counts once, with its latest score (rows come oldest first), as
+    # in `mockloop drill`: the averages say where you stand now, the trend says how you got there.
+    scores = list({r["question_id"]: r for r in every}.values())
     by_round: dict[str, list[float]] = defaultdict(list)
     by_topic: dict[tuple[str, str], list[float]] = defaultdict(list)
     last_seen: dict[tuple[str, str], datetime] = {}
@@ -102,7 +105,7 @@ def stats(index: Index, last: int = 10) -> Stats:
         for round_name, value in per_session.get(row["id"], {}).items():
             round_trends[round_name].append(value)
     return Stats(
-        sessions=len({r["session_id"] for r in scores}),
+        sessions=len({r["session_id"] for r in every}),
         per_round={k: round(mean(v), 2) for k, v in by_round.items()},
         topics=topics,
         trend=trend,

@@ -141,8 +141,8 @@ def stats(
             rounds.add_row(ROUND_TITLES[round_], f"{result.per_round[round_.value]:.2f}", shown)
     out.print(rounds)
     topics = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Per topic")
-    for name in ("Round", "Topic", "Average", "Answered", "Last seen"):
-        topics.add_column(name, justify="right" if name in ("Average", "Answered") else "left")
+    for name in ("Round", "Topic", "Average", "Questions", "Last seen"):
+        topics.add_column(name, justify="right" if name in ("Average", "Questions") else "left")
     for stat in sorted(result.topics, key=lambda t: (t.round, t.topic)):
         topics.add_row(
             SHORT_ROUND[stat.round],
