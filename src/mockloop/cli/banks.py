@@ -132,7 +132,8 @@ def check(
         typer.Argument(help="Bank files to check. Default: every bank in use."),
     ] = None,
     question_ids: Annotated[
-        list[str] | None, typer.Option("--id", help="Check only this question (repeatable).")
+        list[str] | None,
+        typer.Option("--id", metavar="ID", help="Check only this question (repeatable)."),
     ] = None,
     no_code: Annotated[
         bool, typer.Option("--no-code", help="Skip running reference and starter code.")

@@ -24,9 +24,14 @@ def register(app: typer.Typer) -> None:
 
 def export(
     session: Annotated[str, typer.Argument(help="Session id, id prefix, or .jsonl path.")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.MD,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", metavar="FORMAT", help="md, html or json.")
+    ] = Format.MD,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to this file (default: stdout)."
+        ),
     ] = None,
 ) -> None:
     """Export a session: transcript with timings, scores, evidence, reference answers, models.

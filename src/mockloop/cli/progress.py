@@ -53,7 +53,9 @@ def _score(value: float | None) -> str:
 
 
 def history(
-    limit: Annotated[int, typer.Option(min=1, help="How many to show, newest first.")] = 20,
+    limit: Annotated[
+        int, typer.Option(min=1, metavar="N", help="How many to show, newest first.")
+    ] = 20,
     reindex: Annotated[
         bool, typer.Option("--reindex", help="Rebuild the index from the session files first.")
     ] = False,
@@ -102,10 +104,14 @@ def history(
 
 
 def stats(
-    last: Annotated[int, typer.Option(min=2, help="Sessions in the trend.")] = 10,
+    last: Annotated[int, typer.Option(min=2, metavar="N", help="Sessions in the trend.")] = 10,
     plot: Annotated[
         Path | None,
-        typer.Option(dir_okay=False, help="Also draw the trend to a PNG (needs mockloop[plot])."),
+        typer.Option(
+            dir_okay=False,
+            metavar="FILE",
+            help="Also draw the trend to a PNG (needs mockloop[plot]).",
+        ),
     ] = None,
 ) -> None:
     """Averages per round and topic, the trend over recent sessions, and the weakest topics."""

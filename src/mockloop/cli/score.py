@@ -62,7 +62,7 @@ def score(
     api_base: ApiBaseOption = None,
     samples: SamplesOption = 1,
 ) -> None:
-    """Score saved sessions (e.g. after editing rubrics); each new scorecard is appended.
+    """Score saved sessions again, after editing rubrics say; each scorecard is appended.
 
     One session is always scored. With several (or --all), sessions the same judge has already
     scored are skipped, so an interrupted batch picks up where it stopped; --rescore forces.
