@@ -22,6 +22,10 @@ __all__ = [
 ]
 
 
+# The source files that define the shape of a validated bank or rubric.
+SCHEMA_FILES = (Path(__file__).with_name("models.py"), Path(__file__).with_name("content.py"))
+
+
 def home() -> Path:
     """mockloop's data directory: MOCKLOOP_HOME, else the platform's user data dir."""
     override = os.environ.get("MOCKLOOP_HOME")
@@ -70,11 +74,15 @@ def content_fingerprint() -> str:
     from mockloop import __version__
 
     digest = hashlib.sha256(__version__.encode())
-    for kind in ("question_banks", "rubrics"):
-        for path in yaml_files(content_dirs(kind)):
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            digest.update(f"{path.resolve()}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+    files = [
+        path for kind in ("question_banks", "rubrics") for path in yaml_files(content_dirs(kind))
+    ]
+    # The cache holds validated models: a change to their definition (an editable install keeps
+    # its version number) must invalidate it as surely as an edited bank.
+    for path in (*SCHEMA_FILES, *files):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path.resolve()}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
     return digest.hexdigest()
