@@ -179,3 +179,44 @@ def test_cached_library_skips_the_yaml_until_a_bank_changes(
     bank.write_text(bank.read_text().replace("difficulty: medium", "difficulty: lunch", 1))
     with pytest.raises(ContentError, match="difficulty: must be one of easy, medium, hard"):
         content.cached_library()
+
+
+def test_the_content_fingerprint_changes_with_the_model_definitions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mockloop.paths as paths
+
+    models = tmp_path / "models.py"
+    models.write_text("class KeyPoint: ...\n")
+    monkeypatch.setattr(paths, "SCHEMA_FILES", (models,))
+    before = paths.content_fingerprint()
+    assert paths.content_fingerprint() == before
+    models.write_text("class KeyPoint:\n    criterion: str | None\n")
+    assert paths.content_fingerprint() != before
+
+
+def test_key_point_criteria_are_given_on_every_point_or_none(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "      - id: exact-terms\n", "      - id: exact-terms\n        criterion: correctness\n", 1
+    )
+    (message,) = problems(write(tmp_path, text))
+    assert (
+        "key_points: give every key point a criterion, or none (missing on: semantic, fusion)"
+        in (message)
+    )
+
+
+def test_key_point_criterion_must_be_a_coverage_criterion_of_the_rubric(tmp_path: Path) -> None:
+    text = GOOD
+    for point in ("exact-terms", "semantic", "fusion"):
+        text = text.replace(
+            f"      - id: {point}\n", f"      - id: {point}\n        criterion: depth\n"
+        )
+    path = write(tmp_path, text)
+    with pytest.raises(ContentError) as info:
+        load_library([path], content_dirs("rubrics"))
+    line = text.splitlines().index("        criterion: depth") + 1
+    assert str(info.value.problems[0]) == (
+        f"{path}:{line}: questions[0].key_points[0].criterion: 'depth' is not a coverage "
+        "criterion of rubric 'fundamentals' (expected correctness)"
+    )

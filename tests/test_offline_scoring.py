@@ -117,3 +117,22 @@ def test_instructions_to_the_judge_are_ignored_and_flagged(
     assert only.overall == 1.0
     assert only.flags == ["the answer only tries to instruct the judge"]
     assert all(injection not in e.quote for c in only.criteria for e in c.evidence)
+
+
+def test_each_coverage_criterion_is_scored_on_its_own_key_points(judge: KeypointJudge) -> None:
+    library = load_library()
+    question = library.question("sd-docs-rag")
+    answer = (
+        "First I would clarify the users, the corpus size, freshness, latency and cost targets, "
+        "and access control. Then I would evaluate with a golden question set, measuring "
+        "retrieval recall and faithfulness, and collect user feedback."
+    )
+    transcript = one_answer_transcript(question, answer, Round.SYSTEM_DESIGN)
+    score = judge.score_question(question, library.rubric_for(question), transcript)
+    by_criterion = {c.criterion: c for c in score.criteria}
+    requirements, evaluation = by_criterion["requirements"], by_criterion["evaluation"]
+    assert requirements.score == evaluation.score == 5
+    assert by_criterion["architecture"].score is not None
+    assert by_criterion["architecture"].score <= 2  # ingestion, retrieval, generation: unsaid
+    assert requirements.rationale == "Covered 1 of 1 requirements key points; missed: none."
+    assert {e.supports for e in evaluation.evidence} == {"evaluation"}

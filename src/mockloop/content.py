@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from mockloop.models import Bank, Difficulty, Question, Round, Rubric
+from mockloop.models import Bank, Difficulty, OfflineSignal, Question, Round, Rubric
 from mockloop.paths import cache_dir, content_dirs, content_fingerprint, yaml_files
 
 M = TypeVar("M", bound=BaseModel)
@@ -295,6 +295,16 @@ def cross_check(library: Library) -> list[Problem]:
                 report(("rubric",), f"unknown rubric {question.rubric!r} (known: {known})")
                 continue
             criteria = {c.id for c in rubric.criteria}
+            coverage = sorted(
+                c.id for c in rubric.criteria if c.offline_signal is OfflineSignal.COVERAGE
+            )
+            for k_index, point in enumerate(question.key_points):
+                if point.criterion is not None and point.criterion not in coverage:
+                    report(
+                        ("key_points", k_index, "criterion"),
+                        f"{point.criterion!r} is not a coverage criterion of rubric "
+                        f"{rubric.rubric!r} (expected {', '.join(coverage) or 'none'})",
+                    )
             for s_index, sample in enumerate(question.samples):
                 for name in sample.scores:
                     if name not in criteria:

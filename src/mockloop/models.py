@@ -56,6 +56,10 @@ class KeyPoint(Strict):
     id: Slug
     text: str = Field(min_length=3)
     aliases: list[str] = Field(default_factory=list)
+    # The rubric criterion this point is evidence for, when a rubric scores several criteria on
+    # coverage (system design: requirements, architecture, evaluation). Offline, each of those
+    # criteria is scored on its own points; one that no point names is scored on all of them.
+    criterion: Slug | None = None
 
 
 class FollowUp(Strict):
@@ -125,6 +129,13 @@ class Question(Strict):
         ids = [kp.id for kp in self.key_points]
         if len(ids) != len(set(ids)):
             raise ValueError("key_points: ids must be unique within a question")
+        untagged = [kp.id for kp in self.key_points if kp.criterion is None]
+        if 0 < len(untagged) < len(self.key_points):
+            # A point without a criterion would silently count for none of them.
+            raise ValueError(
+                f"key_points: give every key point a criterion, or none "
+                f"(missing on: {', '.join(untagged)})"
+            )
         return self
 
     def key_point(self, point_id: str) -> KeyPoint:

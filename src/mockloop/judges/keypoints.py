@@ -86,16 +86,17 @@ class KeypointJudge:
     def _coverage(self, criterion: Criterion, analysis: Analysis) -> CriterionScore:
         if analysis.verdict != "answer":
             return _lowest(criterion, analysis)
-        covered, total = len(analysis.covered), len(analysis.matches)
-        missed = ", ".join(m.point.id for m in analysis.missed) or "none"
+        own = [m for m in analysis.matches if m.point.criterion == criterion.id]
+        matches = own or analysis.matches
+        covered = [m for m in matches if m.covered]
+        missed = ", ".join(m.point.id for m in matches if not m.covered) or "none"
+        which = f"{criterion.name.lower()} key points" if own else "key points"
         return CriterionScore(
             criterion=criterion.id,
-            score=band(analysis.coverage),
-            rationale=f"Covered {covered} of {total} key points; missed: {missed}.",
+            score=band(sum(m.score for m in matches) / len(matches)),
+            rationale=f"Covered {len(covered)} of {len(matches)} {which}; missed: {missed}.",
             evidence=[
-                Evidence(quote=m.evidence, supports=m.point.id)
-                for m in analysis.covered
-                if m.evidence
+                Evidence(quote=m.evidence, supports=m.point.id) for m in covered if m.evidence
             ],
         )
 
