@@ -134,5 +134,5 @@ def test_each_coverage_criterion_is_scored_on_its_own_key_points(judge: Keypoint
     assert requirements.score == evaluation.score == 5
     assert by_criterion["architecture"].score is not None
     assert by_criterion["architecture"].score <= 2  # ingestion, retrieval, generation: unsaid
-    assert requirements.rationale == "Covered 1 of 1 requirements key points; missed: none."
+    assert requirements.rationale == "Covered 1 of 1 requirements key point; missed: none."
     assert {e.supports for e in evaluation.evidence} == {"evaluation"}

@@ -90,7 +90,8 @@ class KeypointJudge:
         matches = own or analysis.matches
         covered = [m for m in matches if m.covered]
         missed = ", ".join(m.point.id for m in matches if not m.covered) or "none"
-        which = f"{criterion.name.lower()} key points" if own else "key points"
+        which = f"{criterion.name.lower()} key point" if own else "key point"
+        which += "" if len(matches) == 1 else "s"
         return CriterionScore(
             criterion=criterion.id,
             score=band(sum(m.score for m in matches) / len(matches)),
