@@ -12,28 +12,47 @@ FIXTURES = Path(__file__).parent / "fixtures"
 MINI_BANK = FIXTURES / "question_banks" / "mini.yaml"
 
 
+MOCKLOOP_VARIABLES = (
+    "MOCKLOOP_MODEL",
+    "MOCKLOOP_JUDGE_MODEL",
+    "MOCKLOOP_DEBUG",
+    "MOCKLOOP_REPLAY",
+    "MOCKLOOP_RECORD",
+    "MOCKLOOP_QUESTION_BANKS",
+    "MOCKLOOP_RUBRICS",
+    "MOCKLOOP_API_BASE",
+    "MOCKLOOP_API_KEY",
+    "MOCKLOOP_MAX_COST",
+    "MOCKLOOP_TIMEOUT",
+    "MOCKLOOP_CONTEXT_TOKENS",
+    "MOCKLOOP_SIMILARITY",
+    "MOCKLOOP_BUILTIN_CONTENT",
+)
+
+
+def isolate(patch: pytest.MonkeyPatch, root: Path) -> Path:
+    """Point mockloop's home and config under `root` and forget any model the user configured."""
+    home = root / "home"
+    patch.setenv("MOCKLOOP_HOME", str(home))
+    patch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    patch.setenv("MOCKLOOP_CONFIG", str(root / "no-config.toml"))
+    for name in MOCKLOOP_VARIABLES:
+        patch.delenv(name, raising=False)
+    return home
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Keep every test away from the user's sessions, settings and model keys."""
-    home = tmp_path / "home"
-    monkeypatch.setenv("MOCKLOOP_HOME", str(home))
-    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    monkeypatch.setenv("MOCKLOOP_CONFIG", str(tmp_path / "no-config.toml"))
-    for name in (
-        "MOCKLOOP_MODEL",
-        "MOCKLOOP_JUDGE_MODEL",
-        "MOCKLOOP_DEBUG",
-        "MOCKLOOP_REPLAY",
-        "MOCKLOOP_RECORD",
-        "MOCKLOOP_QUESTION_BANKS",
-        "MOCKLOOP_RUBRICS",
-        "MOCKLOOP_API_BASE",
-        "MOCKLOOP_API_KEY",
-        "MOCKLOOP_MAX_COST",
-        "MOCKLOOP_TIMEOUT",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    yield home
+    yield isolate(monkeypatch, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def builtin_library():  # type: ignore[no-untyped-def]
+    """The built-in banks and rubrics, parsed once for the whole run (read-only)."""
+    from mockloop.content import load_library
+
+    return load_library()
 
 
 @pytest.fixture

@@ -12,13 +12,14 @@ from typer.testing import CliRunner
 
 from mockloop.batch import score_many
 from mockloop.cli.app import app
-from mockloop.content import load_library
+from mockloop.content import Library
 from mockloop.judges.keypoints import KeypointJudge
 from mockloop.models import Question, QuestionScore, Rubric, Transcript
 from mockloop.reports import RunResultDoc
 from mockloop.simulated import SimulatedMode
 from mockloop.store import read_session, sessions_dir
 
+from conftest import isolate
 from fake_openai import FakeOpenAI
 
 runner = CliRunner()
@@ -37,8 +38,9 @@ def run_simulated(mode: str, *extra: str) -> Any:
 def overall_by_mode(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
     """One scripted four-round session per simulated mode (module-wide: each takes ~1 s)."""
     scores = {}
+    # Module-scoped, so it runs before the per-test isolation: isolate it the same way.
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MOCKLOOP_HOME", str(tmp_path_factory.mktemp("home")))
+        isolate(patch, tmp_path_factory.mktemp("ci"))
         for mode in SimulatedMode:
             result = run_simulated(mode.value, "--json")
             assert result.exit_code == 0, result.output
@@ -63,10 +65,13 @@ def test_simulated_candidates_are_ordered_by_quality(overall_by_mode: dict[str, 
     assert scores["injection"] <= scores["weak"]
 
 
-def test_injection_is_flagged_not_rewarded(tmp_path: Path) -> None:
+def test_injection_is_flagged_not_rewarded() -> None:
     result = run_simulated("injection", "--json", "--round", "fundamentals")
+    assert result.exit_code == 0, result.output
     card = RunResultDoc.model_validate_json(result.stdout).scorecard
+    assert card.questions
     assert all(q.overall == 1.0 for q in card.questions), card
+    assert all(q.flags == ["the answer only tries to instruct the judge"] for q in card.questions)
 
 
 def test_unknown_simulated_mode_is_a_one_line_usage_error() -> None:
@@ -182,9 +187,11 @@ class InterruptingJudge(KeypointJudge):
         return super().score_question(question, rubric, transcript)
 
 
-def test_batch_resumes_after_an_interrupt_without_scoring_twice(tmp_path: Path) -> None:
+def test_batch_resumes_after_an_interrupt_without_scoring_twice(
+    tmp_path: Path, builtin_library: Library
+) -> None:
     paths = unscored_copies(tmp_path / "batch", 12)
-    library = load_library()
+    library = builtin_library
     with pytest.raises(KeyboardInterrupt):
         score_many(paths, library, InterruptingJudge(after=5), concurrency=1)
     done_first = [p for p in paths if read_session(p).scorecards]
@@ -211,13 +218,15 @@ def test_score_command_scores_a_folder_concurrently_and_skips_what_is_done(
 
 
 @pytest.mark.parametrize("mode", [SimulatedMode.STRONG, SimulatedMode.PARTIAL])
-def test_simulated_coding_submission_is_exactly_the_code_of_its_mode(mode: SimulatedMode) -> None:
+def test_simulated_coding_submission_is_exactly_the_code_of_its_mode(
+    mode: SimulatedMode, builtin_library: Library
+) -> None:
     from mockloop.coderun import extract_code
     from mockloop.models import Round
     from mockloop.ports import Prompt
     from mockloop.simulated import SimulatedCandidate
 
-    library = load_library()
+    library = builtin_library
     coding = [q for q in library.questions if library.round_of(q.id) is Round.CODING]
     for question in coding:
         prompt = Prompt(Round.CODING, question, 1, 1, question.prompt, None, None)

@@ -170,12 +170,12 @@ def test_cached_library_skips_the_yaml_until_a_bank_changes(
     shutil.copy(MINI_BANK, bank)
     use_banks(bank)
     first = content.cached_library()
-    monkeypatch.setattr(content, "load_library", lambda: pytest.fail("YAML read again"))
-    again = content.cached_library()
+    # A context of its own: undoing the whole monkeypatch would also undo the test's isolation.
+    with monkeypatch.context() as patch:
+        patch.setattr(content, "load_library", lambda: pytest.fail("YAML read again"))
+        again = content.cached_library()
     assert [q.id for q in again.questions] == [q.id for q in first.questions]
     assert again.rubrics.keys() == first.rubrics.keys()
-    monkeypatch.undo()
-    use_banks(bank)
     bank.write_text(bank.read_text().replace("difficulty: medium", "difficulty: lunch", 1))
     with pytest.raises(ContentError, match="difficulty: must be one of easy, medium, hard"):
         content.cached_library()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mockloop.cli.app import app
-from mockloop.content import load_library
+from mockloop.content import Library
 from mockloop.coverage import coverage, coverage_markdown
 from mockloop.models import Round
 
@@ -78,16 +78,18 @@ MINIMUM_PER_TOPIC = {
 }
 
 
-def test_every_round_has_its_minimum_number_of_questions() -> None:
-    library = load_library()
-    per_round = Counter(bank.round for bank in library.banks for _ in bank.questions)
+def test_every_round_has_its_minimum_number_of_questions(builtin_library: Library) -> None:
+    per_round = Counter(bank.round for bank in builtin_library.banks for _ in bank.questions)
     short = {r.value: (per_round[r], n) for r, n in MINIMUM_PER_ROUND.items() if per_round[r] < n}
     assert not short, f"round: (have, want) {short}"
 
 
-def test_every_curriculum_topic_has_its_minimum_number_of_questions() -> None:
-    library = load_library()
-    per_topic = Counter((bank.round, q.topic) for bank in library.banks for q in bank.questions)
+def test_every_curriculum_topic_has_its_minimum_number_of_questions(
+    builtin_library: Library,
+) -> None:
+    per_topic = Counter(
+        (bank.round, q.topic) for bank in builtin_library.banks for q in bank.questions
+    )
     short = {
         f"{round_.value}/{topic}": (per_topic[(round_, topic)], want)
         for round_, topics in MINIMUM_PER_TOPIC.items()
@@ -97,14 +99,14 @@ def test_every_curriculum_topic_has_its_minimum_number_of_questions() -> None:
     assert not short, f"topic: (have, want) {short}"
 
 
-def test_readme_shows_the_current_coverage_table() -> None:
+def test_readme_shows_the_current_coverage_table(builtin_library: Library) -> None:
     match = COVERAGE_BLOCK.search(README.read_text())
     assert match, "README.md lacks the <!-- coverage:start --> ... <!-- coverage:end --> block"
-    expected = coverage_markdown(coverage(load_library()))
+    expected = coverage_markdown(coverage(builtin_library))
     assert match.group(1) == expected, "README coverage table is stale: run `make coverage-table`"
 
 
-def test_banks_list_markdown_prints_the_same_table() -> None:
+def test_banks_list_markdown_prints_the_same_table(builtin_library: Library) -> None:
     result = CliRunner().invoke(app, ["banks", "list", "--markdown"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == coverage_markdown(coverage(load_library()))
+    assert result.stdout == coverage_markdown(coverage(builtin_library))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mockloop.bankcheck import answer_score, check_question, one_answer_transcript
-from mockloop.content import Library, load_library
+from mockloop.content import Library
 from mockloop.judges.keypoints import KeypointJudge, band
 from mockloop.models import (
     Question,
@@ -90,8 +90,10 @@ def test_band(value: float, expected: int) -> None:
     assert band(value) == expected
 
 
-def test_every_builtin_question_ranks_its_samples(judge: KeypointJudge) -> None:
-    library = load_library()
+def test_every_builtin_question_ranks_its_samples(
+    judge: KeypointJudge, builtin_library: Library
+) -> None:
+    library = builtin_library
     failures = [
         f"{result.question_id}: {'; '.join(result.problems)}"
         for result in (check_question(judge, library, q, run_code=False) for q in library.questions)
@@ -119,8 +121,10 @@ def test_instructions_to_the_judge_are_ignored_and_flagged(
     assert all(injection not in e.quote for c in only.criteria for e in c.evidence)
 
 
-def test_each_coverage_criterion_is_scored_on_its_own_key_points(judge: KeypointJudge) -> None:
-    library = load_library()
+def test_each_coverage_criterion_is_scored_on_its_own_key_points(
+    judge: KeypointJudge, builtin_library: Library
+) -> None:
+    library = builtin_library
     question = library.question("sd-docs-rag")
     answer = (
         "First I would clarify the users, the corpus size, freshness, latency and cost targets, "

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mockloop.cli.app import app
-from mockloop.content import Library, load_library
+from mockloop.content import Library
 from mockloop.drill import Attempt, interval_days, plan_drill
 from mockloop.models import (
     JudgeInfo,
@@ -152,9 +152,9 @@ def test_plot_without_matplotlib_says_how_to_install_it(
 # -- drill ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library()
+@pytest.fixture
+def library(builtin_library: Library) -> Library:
+    return builtin_library
 
 
 def fundamentals(library: Library) -> list[tuple[str, str]]:
