@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -197,7 +201,7 @@ def test_batch_resumes_after_an_interrupt_without_scoring_twice(
     done_first = [p for p in paths if read_session(p).scorecards]
     assert 0 < len(done_first) < len(paths)
     outcome = score_many(paths, library, KeypointJudge(), concurrency=4)
-    assert sorted(outcome.skipped) == sorted(done_first)
+    assert sorted(p for p, _ in outcome.skipped) == sorted(done_first)
     assert len(outcome.scored) == len(paths) - len(done_first)
     assert [len(read_session(p).scorecards) for p in paths] == [1] * len(paths)
 
@@ -235,3 +239,89 @@ def test_simulated_coding_submission_is_exactly_the_code_of_its_mode(
             question.reference_solution if mode is SimulatedMode.STRONG else question.starter_code
         )
         assert submitted == (expected or "").strip(), question.id
+
+
+class GatedJudge(KeypointJudge):
+    """Holds every question until released, and says when `started` sessions are in flight."""
+
+    def __init__(self, started: int) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.all_started = threading.Barrier(started + 1)
+
+    def score_question(
+        self, question: Question, rubric: Rubric, transcript: Transcript
+    ) -> QuestionScore:
+        if not self.release.is_set():
+            self.all_started.wait(timeout=10)
+            self.release.wait(timeout=10)
+        return super().score_question(question, rubric, transcript)
+
+
+def test_ctrl_c_keeps_the_scorecards_in_flight_and_starts_nothing_new(
+    tmp_path: Path, builtin_library: Library
+) -> None:
+    paths = unscored_copies(tmp_path / "batch", 6)
+    judge = GatedJudge(started=2)
+
+    def interrupt_when_two_are_in_flight() -> None:
+        judge.all_started.wait(timeout=10)
+        os.kill(os.getpid(), signal.SIGINT)  # asyncio.run turns it into cancellation
+        time.sleep(0.2)
+        judge.release.set()
+
+    threading.Thread(target=interrupt_when_two_are_in_flight, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        score_many(paths, builtin_library, judge, concurrency=2)
+    scored = [p.name for p in paths if read_session(p).scorecards]
+    assert scored == ["t000.jsonl", "t001.jsonl"]  # the two in flight, and nothing queued
+
+
+def test_a_damaged_session_fails_alone_and_the_batch_goes_on(tmp_path: Path) -> None:
+    paths = unscored_copies(tmp_path / "batch", 3)
+    _header, rest = paths[1].read_text().split("\n", 1)
+    paths[1].write_text("{not json\n" + rest)
+    result = runner.invoke(app, ["score", str(tmp_path / "batch"), "-j", "2"])
+    assert result.exit_code == 1, result.output
+    assert "t001: " in result.stderr and "Traceback" not in result.output
+    assert "Scored 2, skipped 0 already scored by this judge, 1 failed" in " ".join(
+        result.stderr.split()
+    )
+    assert [bool(read_session(p).scorecards) for p in (paths[0], paths[2])] == [True, True]
+
+
+def test_fail_under_and_junit_cover_sessions_scored_before(tmp_path: Path) -> None:
+    unscored_copies(tmp_path / "batch", 3)
+    assert runner.invoke(app, ["score", str(tmp_path / "batch")]).exit_code == 0
+    junit = tmp_path / "again.xml"
+    again = runner.invoke(
+        app, ["score", str(tmp_path / "batch"), "--fail-under", "4.9", "--junit", str(junit)]
+    )
+    assert "Scored 0, skipped 3" in again.stderr
+    assert again.exit_code == 1, again.output  # the skipped sessions still count
+    assert "3 session(s) below --fail-under 4.90" in again.stderr
+    suites = ET.parse(junit).getroot()
+    assert suites.get("tests") == "3" and suites.get("failures") == "3"
+
+
+def test_an_unwritable_junit_path_is_a_one_line_error(tmp_path: Path) -> None:
+    unscored_copies(tmp_path / "batch", 2)
+    target = tmp_path / "missing" / "scores.xml"
+    result = runner.invoke(app, ["score", str(tmp_path / "batch"), "--junit", str(target)])
+    assert result.exit_code == 2
+    last = result.stderr.splitlines()[-1]
+    assert last == f"error: {target}: cannot write the JUnit report: No such file or directory"
+
+
+def test_a_session_asking_an_unknown_question_is_a_one_line_error(tmp_path: Path) -> None:
+    (path,) = unscored_copies(tmp_path / "batch", 1)
+    assert runner.invoke(app, ["score", str(path)]).exit_code == 0  # export shows the scores
+    question_id = read_session(path).transcript.session.plan[0].question_ids[0]
+    path.write_text(path.read_text().replace(question_id, "zz-removed-question"))
+    for command in (["score", str(path)], ["export", str(path)]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            "error: question 'zz-removed-question' is in no bank in use; add its bank with "
+            "MOCKLOOP_QUESTION_BANKS\n"
+        )

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mockloop.content import Library
+from mockloop.content import Library, UnknownQuestion
 from mockloop.models import JudgeInfo, Scorecard, Transcript
 from mockloop.ports import Judge
 from mockloop.scoring import score_transcript
@@ -18,11 +18,20 @@ from mockloop.store import Index, StoreError, read_session
 
 @dataclass
 class BatchOutcome:
-    """What a batch did: scored, skipped (already scored by this judge), failed with a reason."""
+    """What a batch did: scored now, skipped (this judge's scorecard is on file), failed and why."""
 
     scored: list[tuple[Path, Scorecard]] = field(default_factory=list)
-    skipped: list[Path] = field(default_factory=list)
+    skipped: list[tuple[Path, Scorecard]] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def cards(self) -> list[tuple[Path, Scorecard]]:
+        """Every session's scorecard from this judge, new or on file, in file-name order."""
+        return sorted([*self.scored, *self.skipped], key=lambda item: item[0].name)
+
+
+# A session that cannot be read or scored fails on its own; the batch goes on.
+SESSION_ERRORS: tuple[type[Exception], ...] = (StoreError, UnknownQuestion)
 
 
 def same_judge(a: JudgeInfo, b: JudgeInfo) -> bool:
@@ -30,13 +39,13 @@ def same_judge(a: JudgeInfo, b: JudgeInfo) -> bool:
     return (a.engine, a.model, a.prompt_version) == (b.engine, b.model, b.prompt_version)
 
 
-def already_scored(path: Path, judge: Judge) -> bool:
-    """True when the session's file holds a scorecard from this judge (how a batch resumes)."""
+def scorecard_on_file(path: Path, judge: Judge) -> Scorecard | None:
+    """The session's latest scorecard from this judge, if it has one (how a batch resumes)."""
     try:
         cards = read_session(path).scorecards
     except StoreError:
-        return False
-    return any(same_judge(card.judge, judge.info) for card in cards)
+        return None
+    return next((c for c in reversed(cards) if same_judge(c.judge, judge.info)), None)
 
 
 def score_many(
@@ -60,8 +69,9 @@ def score_many(
     outcome = BatchOutcome()
     todo = []
     for path in paths:
-        if not rescore and already_scored(path, judge):
-            outcome.skipped.append(path)
+        card = None if rescore else scorecard_on_file(path, judge)
+        if card is not None:
+            outcome.skipped.append((path, card))
             if on_done:
                 on_done(path, None)
         else:
@@ -81,7 +91,6 @@ async def _run(
     is_error: Callable[[BaseException], str | None],
 ) -> None:
     limit = asyncio.Semaphore(concurrency)
-    loop = asyncio.get_running_loop()
     # A pool as wide as the limit: the default pool (cores + 4) would cap concurrency silently.
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mockloop-score")
     index = Index()
@@ -90,16 +99,34 @@ async def _run(
         transcript = read_session(path).transcript
         return transcript, score_transcript(transcript, library, judge)
 
+    def failure(exc: Exception) -> str | None:
+        return str(exc) if isinstance(exc, SESSION_ERRORS) else is_error(exc)
+
     async def one(path: Path) -> None:
         async with limit:
+            work = pool.submit(judged, path)
             try:
-                transcript, card = await loop.run_in_executor(pool, judged, path)
+                try:
+                    transcript, card = await asyncio.wrap_future(work)
+                except asyncio.CancelledError:
+                    if work.cancel():
+                        raise  # Ctrl-C before it started: nothing was spent
+                    # Ctrl-C while the judge runs: its work (and any model spend) is nearly
+                    # done; wait for it and keep the scorecard, then stop.
+                    transcript, card = await asyncio.wrap_future(work)
+                    _save(path, transcript, card)
+                    raise
             except Exception as exc:
-                message = is_error(exc)
+                message = failure(exc)
                 if message is None:
                     raise
                 outcome.failed.append((path, message))
+                if on_done:
+                    on_done(path, None)
                 return
+        _save(path, transcript, card)
+
+    def _save(path: Path, transcript: Transcript, card: Scorecard) -> None:
         # Saved on the event loop's thread, one at a time: workers only wait for the judge, and
         # the SQLite index never sees dozens of writers contending for its lock.
         save_scorecard(path, transcript, card, index)
@@ -112,5 +139,4 @@ async def _run(
             for path in todo:
                 group.create_task(one(path))
     finally:
-        # On Ctrl-C, queued sessions never start; the ones in flight finish and are saved.
         pool.shutdown(wait=True, cancel_futures=True)

@@ -229,12 +229,12 @@ class Library:
         return next(b.round for b in self.banks for q in b.questions if q.id == question_id)
 
     def question(self, question_id: str) -> Question:
-        """The question with this id, or KeyError."""
+        """The question with this id, or UnknownQuestion (a KeyError)."""
         for bank in self.banks:
             for question in bank.questions:
                 if question.id == question_id:
                     return question
-        raise KeyError(question_id)
+        raise UnknownQuestion(question_id)
 
     def rubric_for(self, question: Question) -> Rubric:
         """The rubric a question is scored with."""
@@ -362,6 +362,20 @@ DEFAULT_QUESTIONS: dict[Round, int] = {
     Round.SYSTEM_DESIGN: 2,
     Round.TAKEHOME: 1,
 }
+
+
+class UnknownQuestion(KeyError):
+    """A session or command names a question that no bank in use holds."""
+
+    def __init__(self, question_id: str) -> None:
+        super().__init__(question_id)
+        self.question_id = question_id
+
+    def __str__(self) -> str:
+        return (
+            f"question {self.question_id!r} is in no bank in use; add its bank with "
+            "MOCKLOOP_QUESTION_BANKS"
+        )
 
 
 class SelectionError(ValueError):

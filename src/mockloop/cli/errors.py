@@ -30,10 +30,16 @@ class UserError(Exception):
 
 def _known_errors() -> tuple[type[Exception], ...]:
     # Imported late: the CLI must start without loading pydantic or yaml for --help.
-    from mockloop.content import ContentError, SelectionError
+    from mockloop.content import ContentError, SelectionError, UnknownQuestion
     from mockloop.store import StoreError
 
-    errors: list[type[Exception]] = [UserError, ContentError, SelectionError, StoreError]
+    errors: list[type[Exception]] = [
+        UserError,
+        ContentError,
+        SelectionError,
+        StoreError,
+        UnknownQuestion,
+    ]
     if "mockloop.llm" in sys.modules:
         errors.append(sys.modules["mockloop.llm"].LLMError)
     return tuple(errors)

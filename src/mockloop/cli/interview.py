@@ -228,6 +228,22 @@ class Report:
     junit: Path | None = None
     fail_under: float | None = None
 
+    def write_junit(self, sessions: list[tuple[Scorecard, Path]]) -> None:
+        """Write the JUnit file for these scored sessions, if one was asked for."""
+        from mockloop.reports import junit_xml
+        from mockloop.store import read_session
+
+        if self.junit is None:
+            return
+        xml = junit_xml(
+            [(card, read_session(path).transcript) for card, path in sessions], self.fail_under
+        )
+        try:
+            self.junit.write_text(xml, encoding="utf-8")
+        except OSError as exc:
+            message = f"{self.junit}: cannot write the JUnit report: {exc.strerror}"
+            raise UserError(message) from None
+
 
 @dataclass(frozen=True)
 class PreparedRun:
@@ -324,18 +340,9 @@ def report_scorecard(
 ) -> None:
     """Show or print a scorecard, write the JUnit file, and exit 1 under --fail-under."""
     from mockloop.render import scorecard
-    from mockloop.reports import junit_xml, passes, result_doc
-    from mockloop.store import read_session
+    from mockloop.reports import passes, result_doc
 
-    if report.junit is not None:
-        transcript = read_session(path).transcript
-        try:
-            xml = junit_xml([(card, transcript)], report.fail_under)
-            report.junit.write_text(xml, encoding="utf-8")
-        except OSError as exc:
-            raise UserError(
-                f"{report.junit}: cannot write the JUnit report: {exc.strerror}"
-            ) from None
+    report.write_junit([(card, path)])
     if report.json_output:
         doc = result_doc(card, path, outcome, report.fail_under)
         typer.echo(doc.model_dump_json(indent=2))

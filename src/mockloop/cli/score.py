@@ -86,14 +86,18 @@ def score(
 
 def _collect(refs: list[str], all_sessions: bool) -> list[Path]:
     """Resolve ids, files and folders to session files, in a stable order, without repeats."""
-    from mockloop.store import read_session, resolve_session, sessions_dir
+    from mockloop.store import StoreError, read_session, resolve_session, sessions_dir
 
     if not refs and not all_sessions:
         raise UserError("name a session (id, prefix, .jsonl file or folder), or use --all")
     found: dict[Path, None] = {}
     if all_sessions and sessions_dir().is_dir():
         for path in sorted(sessions_dir().glob("*.jsonl")):
-            if read_session(path).transcript.ended:
+            try:
+                ended = read_session(path).transcript.ended
+            except StoreError:
+                continue  # not a session file (as `history --reindex` does)
+            if ended:
                 found.setdefault(path)
     for ref in refs:
         folder = Path(ref).expanduser()
@@ -170,32 +174,32 @@ def _provider_error(exc: BaseException) -> str | None:
 
 
 def _report_batch(outcome: BatchOutcome, terminal: Terminal, report: Report) -> None:
+    """Report every session's scorecard from this judge, new or already on file."""
     from rich import box
     from rich.table import Table
 
-    from mockloop.reports import junit_xml, passes, result_doc
-    from mockloop.store import read_session
+    from mockloop.reports import passes, result_doc
 
-    scored = sorted(outcome.scored, key=lambda item: item[0].name)
+    # A rerun after an interrupt, or `score --all` over sessions scored at interview time,
+    # skips most sessions: CI must still see, and gate on, all of them.
+    cards = outcome.cards
     for path, message in outcome.failed:
         terminal.err.print(f"{path.stem}: {message}", markup=False)
-    if report.junit is not None:
-        sessions = [(card, read_session(path).transcript) for path, card in scored]
-        report.junit.write_text(junit_xml(sessions, report.fail_under), encoding="utf-8")
+    report.write_junit([(card, path) for path, card in cards])
     if report.json_output:
-        docs = [result_doc(card, path, "scored", report.fail_under) for path, card in scored]
+        docs = [result_doc(card, path, "scored", report.fail_under) for path, card in cards]
         typer.echo("[" + ",\n".join(d.model_dump_json(indent=2) for d in docs) + "]")
-    elif scored:
+    elif cards:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("Session", no_wrap=True)
         table.add_column("Overall", justify="right")
-        for path, card in scored:
+        for path, card in cards:
             shown = "n/a" if card.overall is None else f"{card.overall:.2f}"
             table.add_row(path.stem, shown)
         terminal.out.print(table)
     below = [
         path
-        for path, card in scored
+        for path, card in cards
         if report.fail_under is not None and not passes(card.overall, report.fail_under)
     ]
     if below:
