@@ -19,6 +19,7 @@ runner = CliRunner()
 OPENAI_KEY = "sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8t"  # not a real key; split to keep scanners calm
 AWS_ID = "AKIA" + "ABCDEFGHIJ234567"
 ENV_SECRET = "tenant-Q7-zx81-env-only-secret"
+CONFIG_KEY = "7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e"  # no known shape: only config.toml says it is one
 
 
 @pytest.fixture
@@ -26,6 +27,9 @@ def session(use_banks, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str: 
     """A scored mini-bank session whose answers leak secrets, with one secret only in the env."""
     use_banks(MINI_BANK)
     monkeypatch.setenv("MYCORP_API_KEY", ENV_SECRET)
+    config = tmp_path / "config.toml"
+    config.write_text(f'api_key = "{CONFIG_KEY}"\n')
+    monkeypatch.setenv("MOCKLOOP_CONFIG", str(config))
     answers = tmp_path / "answers.yaml"
     answers.write_text(
         json.dumps(
@@ -34,7 +38,9 @@ def session(use_banks, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str: 
                     f"BM25 for exact terms, vectors for meaning. My key is {OPENAI_KEY} btw.",
                     f"Use reciprocal rank fusion <b>fast</b>. aws {AWS_ID}; token {ENV_SECRET}",
                 ],
-                "mini-attention-scaling": ["api_key = 'zz9-plural-z-alpha'"],
+                "mini-attention-scaling": [
+                    f"api_key = 'zz9-plural-z-alpha'. I pasted {CONFIG_KEY} by mistake."
+                ],
             }
         )
     )
@@ -74,7 +80,7 @@ def export(session: str, fmt: str, tmp_path: Path) -> str:
 @pytest.mark.parametrize("fmt", ["md", "html", "json"])
 def test_every_format_redacts_secrets(session: str, fmt: str, tmp_path: Path) -> None:
     text = export(session, fmt, tmp_path)
-    for secret in (OPENAI_KEY, AWS_ID, ENV_SECRET, "zz9-plural-z-alpha"):
+    for secret in (OPENAI_KEY, AWS_ID, ENV_SECRET, "zz9-plural-z-alpha", CONFIG_KEY):
         assert secret not in text, (fmt, secret)
     assert REDACTED in text
     assert "BM25 for exact terms" in text  # the answer itself survives
@@ -129,7 +135,7 @@ def test_import_round_trip_keeps_turns_and_scores(session: str, tmp_path: Path) 
     assert f"Imported session {copy_id} (with its scorecard)" in result.stdout
     imported = read_session(sessions_dir() / f"{copy_id}.jsonl")
     assert [t.text for t in imported.transcript.turns] == [
-        redact(t.text, [ENV_SECRET]) for t in original.transcript.turns
+        redact(t.text, [ENV_SECRET, CONFIG_KEY]) for t in original.transcript.turns
     ]
     assert (
         imported.transcript.ended

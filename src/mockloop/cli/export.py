@@ -44,7 +44,8 @@ def export(
     from mockloop.export import export as render
     from mockloop.store import read_session, resolve_session
 
-    text = render(read_session(resolve_session(session)), library(), ExportFormat(fmt.value))
+    record = read_session(resolve_session(session))
+    text = render(record, library(), ExportFormat(fmt.value), secrets=_configured_key())
     if output is None:
         typer.echo(text, nl=False)
         return
@@ -53,3 +54,14 @@ def export(
     except OSError as exc:
         raise UserError(f"{output}: cannot write: {exc.strerror}") from None
     typer.echo(f"Wrote {output}", err=True)
+
+
+def _configured_key() -> list[str]:
+    """The API key from config.toml, if any: environment values are redacted already."""
+    from mockloop.config import ConfigError, load_settings
+
+    try:
+        key = load_settings().api_key
+    except ConfigError:
+        return []  # a broken config must not block an export (nor leak: shapes still apply)
+    return [key] if key else []
