@@ -146,6 +146,19 @@ def test_import_round_trip_keeps_turns_and_scores(session: str, tmp_path: Path) 
     assert copy_id in runner.invoke(app, ["history"]).stdout
 
 
+def test_import_reads_json_that_yaml_would_refuse(session: str, tmp_path: Path) -> None:
+    # json.dump writes non-ASCII as \\u escapes, an emoji as a surrogate pair YAML rejects.
+    data = json.loads(export(session, "json", tmp_path))
+    data["transcript"]["turns"][1]["text"] += " Thanks! \U0001f642"
+    resaved = tmp_path / "resaved.json"
+    resaved.write_text(json.dumps(data))
+    assert "\\ud83d\\ude42" in resaved.read_text()
+    result = runner.invoke(app, ["import", str(resaved)])
+    assert result.exit_code == 0, result.output
+    copy = read_session(sessions_dir() / f"{session}-import2.jsonl")
+    assert copy.transcript.turns[1].text.endswith("Thanks! \U0001f642")
+
+
 def test_import_of_a_bad_file_names_file_line_and_field(use_banks, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     use_banks(MINI_BANK)
     bad = tmp_path / "bad.json"
@@ -162,7 +175,7 @@ def test_import_of_a_bad_file_names_file_line_and_field(use_banks, tmp_path: Pat
     broken = tmp_path / "broken.json"
     broken.write_text('{"transcript": \n  [1, 2,\n')
     result = runner.invoke(app, ["import", str(broken)])
-    assert result.exit_code == 2 and result.stderr.startswith(f"error: {broken}:")
+    assert result.exit_code == 2 and result.stderr.startswith(f"error: {broken}:3: invalid JSON")
 
 
 def test_import_refuses_questions_no_bank_knows(session: str, tmp_path: Path, use_banks) -> None:  # type: ignore[no-untyped-def]

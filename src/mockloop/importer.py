@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockloop.content import ContentError, Library, Problem, display_path, load_model
+from pydantic import ValidationError
+
+from mockloop.content import (
+    ContentError,
+    Library,
+    Problem,
+    SourceMap,
+    display_path,
+    problems_from,
+    read_yaml,
+)
 from mockloop.export import ExportDoc
 from mockloop.models import SessionInfo
 from mockloop.scoring import asked_questions
@@ -24,8 +35,7 @@ class Imported:
 
 def import_export(source: Path, library: Library) -> Imported:
     """Validate an export (line-precise errors), check its questions exist, store and index it."""
-    # JSON is YAML, so the YAML loader gives every validation error a line number.
-    doc, _ = load_model(source, ExportDoc)
+    doc = read_export(source)
     transcript = doc.transcript
     shown = display_path(source)
     known = {q.id for q in library.questions}
@@ -43,6 +53,9 @@ def import_export(source: Path, library: Library) -> Imported:
             ]
         )
     info, renamed_from = _free_id(transcript.session)
+    card = (
+        None if doc.scorecard is None else doc.scorecard.model_copy(update={"session_id": info.id})
+    )
     path = sessions_dir() / f"{info.id}.jsonl"
     writer = SessionWriter(path)
     try:
@@ -51,15 +64,37 @@ def import_export(source: Path, library: Library) -> Imported:
             writer.turn(turn)
         if transcript.ended:
             writer.event(Event(event="session_done", reason="imported"))
-        if doc.scorecard is not None:
-            writer.scorecard(doc.scorecard.model_copy(update={"session_id": info.id}))
+        if card is not None:
+            writer.scorecard(card)
     finally:
         writer.close()
-    index = Index()
-    index.upsert_session(info, path, ended=transcript.ended)
-    if doc.scorecard is not None:
-        index.record_scorecard(doc.scorecard.model_copy(update={"session_id": info.id}))
-    return Imported(info.id, path, renamed_from, doc.scorecard is not None)
+    Index().upsert_session(info, path, ended=transcript.ended, card=card)  # one transaction
+    return Imported(info.id, path, renamed_from, card is not None)
+
+
+def read_export(source: Path) -> ExportDoc:
+    """Parse an export as JSON; its YAML node tree is only read to put errors on their lines.
+
+    Not YAML first: JSON escapes YAML rejects (an emoji written by `json.dump` as a surrogate
+    pair, `\\ud83d\\ude42`) would refuse a valid file.
+    """
+    shown = display_path(source)
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError([Problem(shown, 1, "", f"cannot read file: {exc}")]) from exc
+    except json.JSONDecodeError as exc:
+        raise ContentError([Problem(shown, exc.lineno, "", f"invalid JSON: {exc.msg}")]) from exc
+    if not isinstance(data, dict):
+        raise ContentError([Problem(shown, 1, "", "must be a JSON object")])
+    try:
+        return ExportDoc.model_validate(data)
+    except ValidationError as exc:
+        try:
+            _, lines = read_yaml(source)
+        except ContentError:
+            lines = SourceMap(shown, None)  # JSON that YAML cannot read: errors go on line 1
+        raise ContentError(problems_from(exc, lines)) from exc
 
 
 def _free_id(info: SessionInfo) -> tuple[SessionInfo, str | None]:
