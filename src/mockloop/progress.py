@@ -81,9 +81,9 @@ def history(index: Index, limit: int = 20) -> list[HistoryRow]:
 def stats(index: Index, last: int = 10) -> Stats:
     """Per-round and per-topic averages, the trend of the last sessions, weakest topics."""
     every = [r for r in index.question_scores() if r["overall"] is not None]
-    # A question answered again counts once, with its latest score (rows come oldest first), as
-    # in `mockloop drill`: the averages say where you stand now, the trend says how you got there.
-    scores = list({r["question_id"]: r for r in every}.values())
+    # A question answered again counts once, with its latest score: the averages say where you
+    # stand now, the trend says how you got there.
+    scores = index.latest_question_scores()
     by_round: dict[str, list[float]] = defaultdict(list)
     by_topic: dict[tuple[str, str], list[float]] = defaultdict(list)
     last_seen: dict[tuple[str, str], datetime] = {}

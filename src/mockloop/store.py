@@ -238,6 +238,14 @@ class Index:
                 "JOIN sessions s ON s.id = q.session_id ORDER BY q.scored_at"
             ).fetchall()
 
+    def latest_question_scores(self) -> list[sqlite3.Row]:
+        """Each scored question once, with its latest score, oldest first: where you stand now.
+
+        `stats` averages these and `drill` schedules from them, so the two always agree.
+        """
+        latest = {r["question_id"]: r for r in self.question_scores() if r["overall"] is not None}
+        return sorted(latest.values(), key=lambda r: r["scored_at"])
+
     def round_scores(self, session_ids: Sequence[str]) -> dict[str, dict[str, float]]:
         """Mean question score per round, for each of the given sessions."""
         if not session_ids:

@@ -238,8 +238,7 @@ def drill(
     rounds = list(dict.fromkeys(round_ or [r for r in Round if r is not Round.TAKEHOME]))
     attempts = [
         Attempt(r["question_id"], r["topic"], r["overall"], datetime.fromisoformat(r["scored_at"]))
-        for r in Index().question_scores()
-        if r["overall"] is not None
+        for r in Index().latest_question_scores()
     ]
     picks = plan_drill(
         lib, attempts, now=datetime.now(UTC), count=questions, rounds=rounds, seed=seed
