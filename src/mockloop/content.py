@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
 from collections.abc import Sequence
@@ -16,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from mockloop.models import Bank, Difficulty, OfflineSignal, Question, Round, Rubric
-from mockloop.paths import cache_dir, content_dirs, content_fingerprint, yaml_files
+from mockloop.paths import cache_dir, content_dirs, content_fingerprint, write_cache, yaml_files
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
@@ -320,6 +319,9 @@ def cross_check(library: Library) -> list[Problem]:
 # A cache of the validated library
 
 
+LIBRARY_CACHE = "library.json"
+
+
 class _LibraryCache(BaseModel):
     key: str
     banks: list[Bank]
@@ -334,7 +336,7 @@ def cached_library() -> Library:
     the mockloop version), and is only written after a load that passed every check.
     """
     key = content_fingerprint()
-    path = cache_dir() / "library.json"
+    path = cache_dir() / LIBRARY_CACHE
     try:
         cached = _LibraryCache.model_validate_json(path.read_bytes())
         if cached.key == key:
@@ -343,13 +345,7 @@ def cached_library() -> Library:
         pass  # no cache, an old format, or a damaged file: load from the YAML
     library = load_library()
     snapshot = _LibraryCache(key=key, banks=library.banks, rubrics=list(library.rubrics.values()))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(snapshot.model_dump_json(), encoding="utf-8")
-        temporary.replace(path)  # atomic: a concurrent reader sees the old file or the new one
-    except OSError:
-        pass  # a read-only cache only costs speed
+    write_cache(LIBRARY_CACHE, snapshot.model_dump_json())
     return library
 
 

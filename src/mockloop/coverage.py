@@ -8,13 +8,11 @@ needs neither yaml nor pydantic; a miss loads (and so validates) the whole libra
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mockloop.paths import cache_dir, content_fingerprint
+from mockloop.paths import cache_dir, content_fingerprint, write_cache
 from mockloop.rounds import Difficulty, Round
 
 if TYPE_CHECKING:
@@ -77,22 +75,12 @@ def cached_coverage() -> Coverage:
             return Coverage(rows, int(data["banks"]))
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no cache, or a damaged one: rebuild it
-    from mockloop.content import load_library
+    from mockloop.content import cached_library  # a miss fills the library cache too
 
-    result = coverage(load_library())
-    _write(path, key, result)
-    return result
-
-
-def _write(path: Path, key: str, result: Coverage) -> None:
+    result = coverage(cached_library())
     payload = {"key": key, "banks": result.banks, "rows": [asdict(row) for row in result.rows]}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(payload), encoding="utf-8")
-        temporary.replace(path)  # atomic: a concurrent reader sees the old or the new file
-    except OSError:
-        pass  # a read-only cache only costs speed
+    write_cache(CACHE_NAME, json.dumps(payload))
+    return result
 
 
 def coverage_markdown(result: Coverage) -> str:

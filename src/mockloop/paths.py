@@ -18,6 +18,7 @@ __all__ = [
     "content_dirs",
     "content_fingerprint",
     "home",
+    "write_cache",
     "yaml_files",
 ]
 
@@ -86,3 +87,15 @@ def content_fingerprint() -> str:
             continue
         digest.update(f"{path.resolve()}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
     return digest.hexdigest()
+
+
+def write_cache(name: str, text: str) -> None:
+    """Replace cache_dir()/name atomically; a cache that cannot be written only costs speed."""
+    path = cache_dir() / name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)  # a concurrent reader sees the old file or the new one
+    except OSError:
+        pass
