@@ -21,6 +21,7 @@ from mockloop.models import (
 )
 from mockloop.ports import Judge
 from mockloop.runner import RunStatus, TestRun, run_code_tests, run_workspace_tests
+from mockloop.takehome import TakehomeError, write_files
 
 MIN_HIDDEN_TESTS = 5
 _FILE_HEADER = re.compile(r"^# file: (\S+)\n", re.M)
@@ -132,17 +133,19 @@ def takehome_problems(question: Question) -> list[str]:
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="mockloop-check-") as tmp:
         root = Path(tmp)
-        for name, content in question.workspace.items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(content)
+        try:
+            write_files(root, question.workspace)
+        except TakehomeError as exc:
+            return [str(exc)]
         starter = run_workspace_tests(root, question.tests.hidden, label="hidden")
         if starter.total < MIN_HIDDEN_TESTS:
             problems.append(f"{starter.total} hidden tests, want at least {MIN_HIDDEN_TESTS}")
         elif starter.passed == starter.total:
             problems.append("starter workspace passes every hidden test")
-        for name, content in solved_files(question.reference_solution).items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(content)
+        try:
+            write_files(root, solved_files(question.reference_solution))
+        except TakehomeError as exc:
+            return [*problems, f"reference solution: {exc}"]
         for label in ("visible", "hidden"):
             result = run_workspace_tests(root, getattr(question.tests, label), label=label)
             if not (result.status is RunStatus.OK and result.passed == result.total > 0):

@@ -44,15 +44,21 @@ def start(question: Question, folder: Path) -> list[Path]:
     """Write the starter workspace into an empty (or new) folder."""
     if folder.exists() and any(folder.iterdir()):
         raise TakehomeError(f"{folder} is not empty; choose a new folder")
+    written = write_files(folder, question.workspace or {})
+    (folder / MARKER).write_text(json.dumps({"brief": question.id}), encoding="utf-8")
+    return written
+
+
+def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
+    """Write `name -> content` under `folder`, refusing any name that would land outside it."""
     written = []
-    for name, content in sorted((question.workspace or {}).items()):
+    for name, content in sorted(files.items()):
         target = (folder / name).resolve()
         if folder.resolve() not in target.parents:
             raise TakehomeError(f"workspace file {name!r} would escape {folder}")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
         written.append(target)
-    (folder / MARKER).write_text(json.dumps({"brief": question.id}), encoding="utf-8")
     return written
 
 
