@@ -70,9 +70,13 @@ def run() -> list[Row]:
         sent = dict(fake.requests[-1])
         turn_times, raw_times = [], []
         for _ in range(RUNS):
+            before = len(fake.requests)
             start = time.perf_counter()
-            interviewer.follow_up(question, turns)
+            decision = interviewer.follow_up(question, turns)
             turn_times.append(time.perf_counter() - start)
+            # After an error the interviewer falls back offline for good, and would time nothing.
+            if len(fake.requests) != before + 1 or decision != DECISION["message"]:
+                raise RuntimeError(f"the LLM turn did not reach the fake server: {decision}")
             raw_times.append(raw_post(fake.port, sent)[0])
         gateway = Gateway(settings)
         messages = [{"role": "user", "content": "Open the round."}]

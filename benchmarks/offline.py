@@ -17,8 +17,9 @@ PEAK_MB = 200
 QUESTIONS = 5
 _RSS_WRAPPER = (
     "import resource, subprocess, sys\n"
-    "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.exit(done.returncode)  # a crashed run must not pass as a small, fast one\n"
 )
 
 
@@ -50,7 +51,8 @@ def first_question_s(command: list[str], env: dict[str, str]) -> float:
     for line in proc.stderr:
         if seen is None and "question 1 of" in line:
             seen = time.perf_counter() - start
-    proc.wait()
+    if proc.wait() != 0:
+        raise RuntimeError(f"the interview exited with {proc.returncode}")
     if seen is None:
         raise RuntimeError("the first question never appeared")
     return seen
