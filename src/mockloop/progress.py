@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import mean
 
-from mockloop.store import Index
+from mockloop.store import Index, latest_per_question
 
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -81,9 +81,9 @@ def history(index: Index, limit: int = 20) -> list[HistoryRow]:
 def stats(index: Index, last: int = 10) -> Stats:
     """Per-round and per-topic averages, the trend of the last sessions, weakest topics."""
     every = [r for r in index.question_scores() if r["overall"] is not None]
-    # A question answered again counts once, with its latest score: the averages say where you
-    # stand now, the trend says how you got there.
-    scores = index.latest_question_scores()
+    # A question answered again counts once, with its latest score (as in `drill`): the averages
+    # say where you stand now, the trend says how you got there.
+    scores = latest_per_question(every)
     by_round: dict[str, list[float]] = defaultdict(list)
     by_topic: dict[tuple[str, str], list[float]] = defaultdict(list)
     last_seen: dict[tuple[str, str], datetime] = {}

@@ -165,6 +165,12 @@ MIGRATIONS: list[str] = [
 ]
 
 
+def latest_per_question(rows: Sequence[sqlite3.Row]) -> list[sqlite3.Row]:
+    """The scored rows of `question_scores()` reduced to each question's latest, oldest first."""
+    latest = {r["question_id"]: r for r in rows if r["overall"] is not None}
+    return sorted(latest.values(), key=lambda r: r["scored_at"])
+
+
 class Index:
     """The SQLite index of sessions and their scores, for listing and statistics."""
 
@@ -243,8 +249,7 @@ class Index:
 
         `stats` averages these and `drill` schedules from them, so the two always agree.
         """
-        latest = {r["question_id"]: r for r in self.question_scores() if r["overall"] is not None}
-        return sorted(latest.values(), key=lambda r: r["scored_at"])
+        return latest_per_question(self.question_scores())
 
     def round_scores(self, session_ids: Sequence[str]) -> dict[str, dict[str, float]]:
         """Mean question score per round, for each of the given sessions."""
