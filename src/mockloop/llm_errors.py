@@ -49,7 +49,9 @@ class ErrorRule(NamedTuple):
 _BAD_REQUEST = ErrorRule("bad_request", False, "The provider rejected the request to {model}")
 _GUARDRAIL = ErrorRule("guardrail", False, "A litellm guardrail blocked the request")
 
-# Every exception class in litellm.exceptions (a test enforces it), plus openai's base classes.
+# The exception classes of litellm.exceptions and openai's base classes. A class litellm adds
+# later is still matched through its MRO by its nearest known base (a test checks that every
+# class maps to some rule); name it here when it deserves a message of its own.
 ERROR_TABLE: dict[str, ErrorRule] = {
     "ContextWindowExceededError": ErrorRule(
         "context_window", False, "The prompt is longer than {model}'s context window"
@@ -72,8 +74,23 @@ ERROR_TABLE: dict[str, ErrorRule] = {
     "InvalidRequestError": _BAD_REQUEST,
     "BadRequestError": _BAD_REQUEST,
     "UnprocessableEntityError": _BAD_REQUEST,
+    "CallerCredentialAuthenticationError": ErrorRule(
+        "auth", False, "The API key passed for {provider} was rejected: check {env}"
+    ),
+    "CallerCredentialRateLimitError": ErrorRule(
+        "rate_limit", True, "The provider rate-limited requests made with this API key"
+    ),
+    "MalformedRequestFieldError": _BAD_REQUEST,
+    "UnsupportedEndpointError": ErrorRule(
+        "bad_request", False, "{model} does not support the endpoint mockloop called"
+    ),
+    "EndpointNotSupportedByModelError": ErrorRule(
+        "bad_request", False, "{model} does not support the endpoint mockloop called"
+    ),
     "AuthenticationError": ErrorRule(
-        "auth", False, "The API key for {provider} was rejected: check {env} or --api-key"
+        "auth",
+        False,
+        "The API key for {provider} was rejected: check {env} or api_key in config.toml",
     ),
     "PermissionDeniedError": ErrorRule(
         "permission", False, "The API key for {provider} has no access to {model}"
@@ -115,7 +132,7 @@ UNKNOWN = ErrorRule("unknown", False, "The model call failed")
 _TEXT_RULES: list[tuple[re.Pattern[str], ErrorRule]] = [
     (
         re.compile(r"missing credentials|api_key client option|provide an api key", re.I),
-        ErrorRule("auth", False, "No API key for {provider}: set {env} or pass --api-key"),
+        ErrorRule("auth", False, "No API key for {provider}: set {env} or api_key in config.toml"),
     ),
     (
         re.compile(r"\bconnection error\b|connection refused|name or service not known", re.I),
