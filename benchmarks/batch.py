@@ -71,7 +71,7 @@ def throughput(fake_url: str, folder: Path, concurrency: int, count: int) -> flo
     from mockloop.batch import score_many
     from mockloop.content import load_library
     from mockloop.judges.llm import LLMJudge
-    from mockloop.llm import Gateway, LLMSettings
+    from mockloop.llm.gateway import Gateway, LLMSettings
 
     paths = write_transcripts(folder, count + 1)
     library = load_library()

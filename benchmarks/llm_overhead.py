@@ -49,7 +49,7 @@ def run() -> list[Row]:
     os.environ.setdefault("OPENAI_API_KEY", "sk-fake-benchmark-key")
     from mockloop.content import load_library
     from mockloop.interviewers.llm import LLMInterviewer
-    from mockloop.llm import Gateway, LLMSettings
+    from mockloop.llm.gateway import Gateway, LLMSettings
     from mockloop.models import Role, Round, Turn, TurnKind
 
     from fake_openai import FakeOpenAI

@@ -20,7 +20,7 @@ def run() -> list[Row]:
     """Send a growing interview through the gateway; count what each call really sent."""
     os.environ["MOCKLOOP_HOME"] = str(scratch("tokens"))
     os.environ.setdefault("OPENAI_API_KEY", "sk-fake-benchmark-key")
-    from mockloop.llm import Gateway, LLMSettings, count_message_tokens
+    from mockloop.llm.gateway import Gateway, LLMSettings, count_message_tokens
 
     from fake_openai import FakeOpenAI
 

@@ -13,9 +13,8 @@ from statistics import mean
 import numpy as np
 from common import Row
 
-from mockloop.bankcheck import answer_score
-from mockloop.content import load_library
-from mockloop.judges.analysis import (
+from mockloop.analysis.embedding import Similarity, default_similarity
+from mockloop.analysis.keypoints import (
     W_BIAS,
     W_COSINE,
     W_NEGATION,
@@ -23,9 +22,10 @@ from mockloop.judges.analysis import (
     W_RECALL,
     analyse,
 )
-from mockloop.judges.embedding import Similarity, default_similarity
+from mockloop.analysis.text import content_stems
+from mockloop.bankcheck import answer_score
+from mockloop.content import load_library
 from mockloop.judges.keypoints import KeypointJudge
-from mockloop.judges.text import content_stems
 from mockloop.models import KeyPoint, Question
 
 SEMEVAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2013" / "answers.jsonl"
@@ -97,7 +97,7 @@ def spearman(a: Sequence[float], b: Sequence[float]) -> float:
 # -- scorers ------------------------------------------------------------------------------------
 
 
-# The weights in mockloop.judges.analysis, in the order fit_logistic returns them (a negation
+# The weights in mockloop.analysis.keypoints, in the order fit_logistic returns them (a negation
 # mismatch lowers the probability, hence the sign); a refit that
 # moves further than this means the shipped weights no longer come from this data.
 SHIPPED_WEIGHTS = (W_RECALL, W_PRECISION, W_COSINE, -W_NEGATION, W_BIAS)  # mismatch lowers
@@ -152,7 +152,7 @@ def make_scorers(sim: Similarity) -> dict[str, Callable[[Item], float]]:
 
 def signals(item: Item, sim: Similarity) -> tuple[float, float, float, float]:
     """Recall, precision, cosine and negation mismatch against the closest reference."""
-    from mockloop.judges.analysis import NEGATION
+    from mockloop.analysis.keypoints import NEGATION
 
     said = set(content_stems(item.answer))
     negated = bool(NEGATION.search(item.answer))

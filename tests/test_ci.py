@@ -15,12 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from mockloop.batch import score_many
+from mockloop.candidates.simulated import SimulatedMode
 from mockloop.cli.app import app
 from mockloop.content import Library
 from mockloop.judges.keypoints import KeypointJudge
 from mockloop.models import Question, QuestionScore, Rubric, Transcript
 from mockloop.reports import RunResultDoc
-from mockloop.simulated import SimulatedMode
 from mockloop.store import read_session, sessions_dir
 
 from conftest import isolate
@@ -225,10 +225,10 @@ def test_score_command_scores_a_folder_concurrently_and_skips_what_is_done(
 def test_simulated_coding_submission_is_exactly_the_code_of_its_mode(
     mode: SimulatedMode, builtin_library: Library
 ) -> None:
-    from mockloop.coderun import extract_code
+    from mockloop.candidates.simulated import SimulatedCandidate
     from mockloop.models import Round
     from mockloop.ports import Prompt
-    from mockloop.simulated import SimulatedCandidate
+    from mockloop.sandbox.summary import extract_code
 
     library = builtin_library
     coding = [q for q in library.questions if library.round_of(q.id) is Round.CODING]

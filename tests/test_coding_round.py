@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from mockloop.coderun import RunSummary, extract_code
 from mockloop.content import Library, load_library
 from mockloop.engine import Engine, SilentListener, plan_session
 from mockloop.interviewers.scripted import ScriptedInterviewer
 from mockloop.models import Question, Round, TurnKind
 from mockloop.paths import content_dirs
 from mockloop.ports import Action, FakeClock, Reply
+from mockloop.sandbox.summary import RunSummary, extract_code
 from mockloop.sessions import start_session
 from mockloop.store import SessionWriter, read_session
 
@@ -94,7 +94,7 @@ def test_extract_code_prefers_fenced_blocks() -> None:
 
 
 def test_a_fence_inside_the_code_does_not_cut_the_submission_short() -> None:
-    from mockloop.coderun import extract_code
+    from mockloop.sandbox.summary import extract_code
 
     code = (
         'import re\n\nFENCE = re.compile(r"```json\\n(.*?)```", re.S)\n\n\n'

@@ -20,15 +20,15 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
 from mockloop.content import Library, load_library
-from mockloop.countdown import time_left, toolbar
 from mockloop.engine import Outcome
-from mockloop.interactive import TerminalCandidate
 from mockloop.models import CodeTests, Role, Round, TurnKind
 from mockloop.paths import content_dirs
 from mockloop.ports import Action, FakeClock, PausableClock, Prompt, Reply
-from mockloop.signals import Terminated, save_on_signals
-from mockloop.slash import SLASH_COMMANDS
-from mockloop.terminal import Terminal
+from mockloop.tui.countdown import time_left, toolbar
+from mockloop.tui.editor import TerminalCandidate
+from mockloop.tui.signals import Terminated, save_on_signals
+from mockloop.tui.slash import SLASH_COMMANDS
+from mockloop.tui.terminal import Terminal
 
 from conftest import FIXTURES
 from helpers import FunctionCandidate, new_session, run

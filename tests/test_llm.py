@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from mockloop.llm import (
+from mockloop.llm.errors import ERROR_TABLE, backoff_delay, retry_after, rule_for_class
+from mockloop.llm.gateway import (
     CostMeter,
     Gateway,
     LLMError,
@@ -31,8 +32,7 @@ from mockloop.llm import (
     litellm_module,
     parse_json_object,
 )
-from mockloop.llm_errors import ERROR_TABLE, backoff_delay, retry_after, rule_for_class
-from mockloop.llm_tokens import DEFAULT_OUTPUT
+from mockloop.llm.tokens import DEFAULT_OUTPUT
 
 from fake_openai import EMPTY_QUEUE, FakeOpenAI, serve
 
@@ -364,7 +364,10 @@ def _run(code: str, env: dict[str, str] | None = None) -> str:
 
 
 def test_importing_the_gateway_does_not_import_litellm() -> None:
-    code = "import sys, mockloop.llm; print('litellm' in sys.modules, 'tiktoken' in sys.modules)"
+    code = (
+        "import sys, mockloop.llm.gateway; "
+        "print('litellm' in sys.modules, 'tiktoken' in sys.modules)"
+    )
     assert _run(code).split() == ["False", "False"]
 
 
@@ -372,7 +375,7 @@ def test_token_counts_work_offline_from_litellms_files(monkeypatch: pytest.Monke
     env = {k: v for k, v in os.environ.items() if k != "TIKTOKEN_CACHE_DIR"}
     env["HTTPS_PROXY"] = env["HTTP_PROXY"] = "http://127.0.0.1:9"  # any download would fail
     code = (
-        "import os, sys\nfrom mockloop.llm import count_tokens\n"
+        "import os, sys\nfrom mockloop.llm.gateway import count_tokens\n"
         "print(count_tokens('hello world'), count_tokens('hello world', 'openai/gpt-4o'))\n"
         "print(os.environ['TIKTOKEN_CACHE_DIR'])\nprint('litellm' in sys.modules)"
     )
@@ -504,14 +507,14 @@ def test_record_then_replay_without_a_server(
 
 
 def test_replay_never_imports_litellm(tmp_path: Path) -> None:
-    from mockloop.llm_replay import Recorder
+    from mockloop.llm.replay import Recorder
 
     recording = tmp_path / "r.jsonl"
     usage = {"prompt_tokens": 3, "completion_tokens": 2, "cost_usd": None, "estimated": False}
     reply = {"text": "Hello.", "usage": usage, "finish_reason": "stop"}
     Recorder(recording).write("openai/m", [QUESTION], {}, reply)
     code = (
-        "import sys\nfrom mockloop.llm import Gateway, LLMSettings\n"
+        "import sys\nfrom mockloop.llm.gateway import Gateway, LLMSettings\n"
         f"g = Gateway(LLMSettings(model='openai/m'))\nprint(g.complete([{QUESTION!r}]).text)\n"
         "print('litellm' in sys.modules)"
     )

@@ -115,7 +115,8 @@ def test_provider_failure_continues_offline_and_says_so(
     turns = read_session(Path(payload["transcript"])).transcript.turns
     notes = [t.text for t in turns if t.role is Role.SYSTEM and t.meta.get("interviewer_notice")]
     assert notes[0] == (
-        "The API key for openai was rejected: check OPENAI_API_KEY or api_key in config.toml. The interview "
+        "The API key for openai was rejected: check OPENAI_API_KEY or api_key in config.toml. "
+        "The interview "
         "continues on the offline interviewer; re-run scoring later with `mockloop score`."
     )
     assert notes[1] == "Interviewer model openai/fake-model: 0 tokens, $0.0000 so far."

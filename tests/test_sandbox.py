@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from mockloop.runner import RunLimits, RunStatus, count_tests, run_code_tests, run_workspace_tests
+from mockloop.sandbox.runner import (
+    RunLimits,
+    RunStatus,
+    count_tests,
+    run_code_tests,
+    run_workspace_tests,
+)
 
 TESTS = """from solution import f
 

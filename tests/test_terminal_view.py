@@ -13,9 +13,9 @@ from mockloop.models import Role, Round, Turn, TurnKind
 from mockloop.ports import Action, FakeClock, Prompt, Reply
 from mockloop.sessions import run_session
 from mockloop.store import read_session
-from mockloop.stream import LIVE_LINES, MarkdownStream
-from mockloop.terminal import Terminal
-from mockloop.transcript_view import TranscriptView
+from mockloop.tui.stream import LIVE_LINES, MarkdownStream
+from mockloop.tui.terminal import Terminal
+from mockloop.tui.view import TranscriptView
 
 from helpers import FunctionCandidate, new_session, run
 

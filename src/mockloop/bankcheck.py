@@ -20,7 +20,7 @@ from mockloop.models import (
     TurnKind,
 )
 from mockloop.ports import Judge
-from mockloop.runner import RunStatus, TestRun, run_code_tests, run_workspace_tests
+from mockloop.sandbox.runner import RunStatus, TestRun, run_code_tests, run_workspace_tests
 from mockloop.takehome import TakehomeError, write_files
 
 MIN_HIDDEN_TESTS = 5

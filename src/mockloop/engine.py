@@ -14,7 +14,6 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from mockloop import __version__
-from mockloop.coderun import CodeRunner
 from mockloop.content import Library, select_questions
 from mockloop.models import (
     ROUND_DURATIONS,
@@ -28,6 +27,7 @@ from mockloop.models import (
     TurnKind,
 )
 from mockloop.ports import Action, Candidate, Clock, Interviewer, Prompt, Reply, StopSession
+from mockloop.sandbox.summary import CodeRunner
 from mockloop.store import Event, SessionRecord, SessionWriter, new_session_id
 
 

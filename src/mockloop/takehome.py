@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockloop.coderun import RunSummary, summarise
 from mockloop.content import Library
 from mockloop.models import ROUND_DURATIONS, Question, Role, Round, RoundPlan, SessionInfo, Turn
 from mockloop.models import TurnKind as Kind
+from mockloop.sandbox.summary import RunSummary, summarise
 from mockloop.store import SessionWriter, new_session_id
 
 MARKER = ".mockloop.json"  # written into a workspace: which brief it is
@@ -75,7 +75,7 @@ def workspace_brief(folder: Path) -> str:
 
 def run_tests(question: Question, folder: Path, label: str) -> RunSummary:
     """Run the brief's visible or hidden tests on the workspace in the sandbox."""
-    from mockloop.runner import run_workspace_tests
+    from mockloop.sandbox.runner import run_workspace_tests
 
     tests = getattr(question.tests, label, "") if question.tests else ""
     return summarise(run_workspace_tests(folder, tests, label=label), label)

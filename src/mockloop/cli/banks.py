@@ -25,7 +25,7 @@ def list_banks(
     """Show rounds, topics and question counts by difficulty."""
     from mockloop.coverage import cached_coverage, coverage_markdown
     from mockloop.rounds import Difficulty
-    from mockloop.terminal import Terminal
+    from mockloop.tui.terminal import Terminal
 
     result = cached_coverage()
     out = Terminal.create().out
@@ -94,7 +94,7 @@ def show(
 
     from mockloop.cli.common import library
     from mockloop.cli.errors import UserError
-    from mockloop.terminal import Terminal
+    from mockloop.tui.terminal import Terminal
 
     lib = library()
     try:
@@ -146,7 +146,7 @@ def check(
     from mockloop.content import ContentError, load_bank, load_library, requirements_met
     from mockloop.judges.keypoints import KeypointJudge
     from mockloop.paths import content_dirs, yaml_files
-    from mockloop.terminal import Terminal
+    from mockloop.tui.terminal import Terminal
 
     if paths:
         try:

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mockloop.config import Settings
     from mockloop.content import Library
-    from mockloop.llm import Gateway
+    from mockloop.llm.gateway import Gateway
     from mockloop.ports import Candidate, Clock, Interviewer, Judge
-    from mockloop.terminal import Terminal
+    from mockloop.tui.terminal import Terminal
 
 # One line that fits an 80-column terminal; the README lists example models.
 OFFLINE_BANNER = "Offline: scripted interviewer, key-point scoring. Set MOCKLOOP_MODEL for an LLM."
@@ -47,9 +47,9 @@ def settings(**flags: object) -> Settings:
 
 
 def gateway(config: Settings, model: str) -> Gateway:
-    """A litellm gateway for one model (importing mockloop.llm does not import litellm)."""
-    from mockloop.llm import Gateway, LLMSettings
-    from mockloop.llm_tokens import CostMeter
+    """A litellm gateway for one model (importing mockloop.llm.gateway does not import litellm)."""
+    from mockloop.llm.gateway import Gateway, LLMSettings
+    from mockloop.llm.tokens import CostMeter
 
     llm = LLMSettings(
         model=model,
@@ -116,7 +116,7 @@ def choose_candidate(
 ) -> Candidate:
     """An answers file or a simulated candidate, else stdin when it is not a terminal, else the
     person at the keyboard."""
-    from mockloop.candidates import ScriptedCandidate, load_answers, split_answers
+    from mockloop.candidates.scripted import ScriptedCandidate, load_answers, split_answers
 
     if candidate_model is not None:
         return simulated_candidate(candidate_model, config)
@@ -125,16 +125,16 @@ def choose_candidate(
     if not sys.stdin.isatty():
         # Never wait for a key that cannot come: take whatever stdin holds, then move on.
         return ScriptedCandidate(in_order=split_answers(sys.stdin.read()))
-    from mockloop.interactive import TerminalCandidate
+    from mockloop.tui.editor import TerminalCandidate
 
     return TerminalCandidate(terminal, clock)
 
 
 def simulated_candidate(value: str, config: Settings | None) -> Candidate:
     """`simulated:MODE` plays offline from the bank; any other value is a model via litellm."""
+    from mockloop.candidates.simulated import LLMCandidate, SimulatedCandidate, parse_simulated
     from mockloop.cli.errors import UserError
     from mockloop.config import Settings
-    from mockloop.simulated import LLMCandidate, SimulatedCandidate, parse_simulated
 
     try:
         mode = parse_simulated(value)

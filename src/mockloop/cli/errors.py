@@ -40,8 +40,8 @@ def _known_errors() -> tuple[type[Exception], ...]:
         StoreError,
         UnknownQuestion,
     ]
-    if "mockloop.llm" in sys.modules:
-        errors.append(sys.modules["mockloop.llm"].LLMError)
+    if "mockloop.llm.gateway" in sys.modules:
+        errors.append(sys.modules["mockloop.llm.gateway"].LLMError)
     return tuple(errors)
 
 

@@ -24,7 +24,7 @@ def import_session(
     """Import an exported session (JSON) into your history; then score or export it here."""
     from mockloop.cli.common import library
     from mockloop.importer import import_export
-    from mockloop.terminal import Terminal
+    from mockloop.tui.terminal import Terminal
 
     imported = import_export(source, library())
     terminal = Terminal.create()

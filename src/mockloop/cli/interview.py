@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from mockloop.config import Settings
     from mockloop.content import Library
     from mockloop.engine import Listener
-    from mockloop.interactive import TerminalCandidate
     from mockloop.models import Scorecard, SessionInfo
     from mockloop.ports import Candidate, Clock, Judge
     from mockloop.store import SessionRecord
-    from mockloop.terminal import Terminal
+    from mockloop.tui.editor import TerminalCandidate
+    from mockloop.tui.terminal import Terminal
 
 ANSWERS_HELP = (
     "Scripted answers: YAML/JSON mapping question ids to answers (or a list), "
@@ -282,7 +282,7 @@ def prepare_run(
     """Read settings and set up the terminal and candidate; bad input fails here, before a file."""
     from mockloop.cli.common import choose_candidate, settings
     from mockloop.ports import SystemClock
-    from mockloop.terminal import Terminal
+    from mockloop.tui.terminal import Terminal
 
     if answers is not None and candidate_model is not None:
         raise UserError("use --answers or --candidate-model, not both")
@@ -305,8 +305,8 @@ def _run(
     scripted: bool,
 ) -> None:
     from mockloop.cli.common import engine_banner, judge, library
-    from mockloop.signals import Terminated, save_on_signals
     from mockloop.store import read_session
+    from mockloop.tui.signals import Terminated, save_on_signals
 
     lib = library()
     record = read_session(path)
@@ -339,8 +339,8 @@ def report_scorecard(
     card: Scorecard, path: Path, lib: Library, terminal: Terminal, report: Report, *, outcome: str
 ) -> None:
     """Show or print a scorecard, write the JUnit file, and exit 1 under --fail-under."""
-    from mockloop.render import scorecard
     from mockloop.reports import passes, result_doc
+    from mockloop.tui.render import scorecard
 
     report.write_junit([(card, path)])
     if report.json_output:
@@ -398,7 +398,7 @@ def _warn_if_cap_unenforceable(config: Settings, terminal: Terminal) -> None:
     models = {m for m in (config.interviewer_model, config.effective_judge_model) if m}
     if not models:
         return
-    from mockloop.llm import litellm_price
+    from mockloop.llm.gateway import litellm_price
 
     for model in sorted(models):
         if litellm_price(model, 1000, 1000) is None:
@@ -411,9 +411,9 @@ def _warn_if_cap_unenforceable(config: Settings, terminal: Terminal) -> None:
 
 def _person(candidate: Candidate) -> TerminalCandidate | None:
     """The candidate when it is a person at the terminal (without importing prompt-toolkit)."""
-    if "mockloop.interactive" not in sys.modules:
+    if "mockloop.tui.editor" not in sys.modules:
         return None
-    from mockloop.interactive import TerminalCandidate
+    from mockloop.tui.editor import TerminalCandidate
 
     return candidate if isinstance(candidate, TerminalCandidate) else None
 
@@ -423,7 +423,7 @@ def _listener(
 ) -> Listener:
     """Silent for --json; else the transcript view, which on resume shows where things stand."""
     from mockloop.engine import SilentListener
-    from mockloop.transcript_view import TranscriptView
+    from mockloop.tui.view import TranscriptView
 
     if json_output:
         return SilentListener()
@@ -449,9 +449,9 @@ def score_or_explain(path: Path, lib: Library, chosen: Judge, session_id: str) -
     """Score a finished session; a judge failure keeps the transcript and says how to retry."""
     from mockloop.sessions import score_session
 
-    if "mockloop.llm" not in sys.modules:
+    if "mockloop.llm.gateway" not in sys.modules:
         return score_session(path, lib, chosen)
-    from mockloop.llm import LLMError
+    from mockloop.llm.gateway import LLMError
 
     try:
         return score_session(path, lib, chosen)
@@ -465,7 +465,7 @@ def score_or_explain(path: Path, lib: Library, chosen: Judge, session_id: str) -
 def _welcome(terminal: Terminal, info: SessionInfo) -> None:
     from rich.panel import Panel
 
-    from mockloop.render import duration
+    from mockloop.tui.render import duration
 
     lines = []
     for item in info.plan:

@@ -67,7 +67,7 @@ def history(
     from mockloop.progress import history as load_history
     from mockloop.store import Index
     from mockloop.store import reindex as rebuild
-    from mockloop.terminal import Terminal
+    from mockloop.tui.terminal import Terminal
 
     terminal = Terminal.create()
     index = Index()
@@ -121,7 +121,7 @@ def stats(
     from mockloop.progress import sparkline
     from mockloop.progress import stats as compute
     from mockloop.store import Index
-    from mockloop.terminal import Terminal
+    from mockloop.tui.terminal import Terminal
 
     terminal = Terminal.create()
     result = compute(Index(), last)
@@ -232,7 +232,7 @@ def drill(
     from mockloop.engine import drill_session
     from mockloop.sessions import start_session
     from mockloop.store import Index
-    from mockloop.terminal import Terminal
+    from mockloop.tui.terminal import Terminal
 
     lib = library()
     rounds = list(dict.fromkeys(round_ or [r for r in Round if r is not Round.TAKEHOME]))

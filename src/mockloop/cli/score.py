@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from mockloop.batch import BatchOutcome
     from mockloop.content import Library
     from mockloop.ports import Judge
-    from mockloop.terminal import Terminal
+    from mockloop.tui.terminal import Terminal
 
 
 def register(app: typer.Typer) -> None:
@@ -68,7 +68,7 @@ def score(
     scored are skipped, so an interrupted batch picks up where it stopped; --rescore forces.
     """
     from mockloop.cli.common import judge, library, settings
-    from mockloop.terminal import Terminal
+    from mockloop.tui.terminal import Terminal
 
     paths = _collect(transcripts or [], all_sessions)
     lib = library()
@@ -166,9 +166,9 @@ def _score_batch(
 
 def _provider_error(exc: BaseException) -> str | None:
     """A model failure fails one session of a batch, not the batch."""
-    if "mockloop.llm" not in sys.modules:
+    if "mockloop.llm.gateway" not in sys.modules:
         return None
-    from mockloop.llm import LLMError
+    from mockloop.llm.gateway import LLMError
 
     return exc.summary if isinstance(exc, LLMError) else None
 

@@ -54,7 +54,7 @@ def list_briefs() -> None:
 
     from mockloop.cli.common import library
     from mockloop.models import Round
-    from mockloop.terminal import Terminal
+    from mockloop.tui.terminal import Terminal
 
     lib = library()
     table = Table("Brief", "Topic", "Difficulty", "Time")

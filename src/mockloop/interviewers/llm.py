@@ -13,8 +13,8 @@ from mockloop.ports import StopSession
 from mockloop.prompts import load_prompt
 
 if TYPE_CHECKING:
-    from mockloop.llm import Gateway, LLMError
-    from mockloop.llm_errors import RetryNotice
+    from mockloop.llm.errors import RetryNotice
+    from mockloop.llm.gateway import Gateway, LLMError
 
 PROMPT_VERSION = "interviewer-v1"
 Messages = list[dict[str, str]]
@@ -105,7 +105,7 @@ class LLMInterviewer:
         )
 
     def _call(self, messages: Messages, offline: Callable[[], str | None]) -> str | None:
-        from mockloop.llm import LLMError
+        from mockloop.llm.gateway import LLMError
 
         if self.failed:
             return offline()
@@ -145,7 +145,7 @@ class LLMInterviewer:
 
     def follow_up(self, question: Question, turns: list[Turn]) -> str | None:
         """The model's decision; a follow-up is only proposed, the engine enforces the limit."""
-        from mockloop.llm import LLMError
+        from mockloop.llm.gateway import LLMError
 
         if self.failed:
             return self.fallback.follow_up(question, turns)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mockloop.judges.analysis import analyse
-from mockloop.judges.embedding import Similarity, default_similarity
+from mockloop.analysis.embedding import Similarity, default_similarity
+from mockloop.analysis.keypoints import analyse
 from mockloop.models import FollowUp, Question, Role, Round, Turn, TurnKind
 
 FRAMING: dict[Round, str] = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mockloop.judges.analysis import Analysis, analyse, strip_instructions
-from mockloop.judges.embedding import Similarity, default_similarity
-from mockloop.judges.text import sentences, words
+from mockloop.analysis.embedding import Similarity, default_similarity
+from mockloop.analysis.keypoints import Analysis, analyse, strip_instructions
+from mockloop.analysis.text import sentences, words
 from mockloop.models import (
     Criterion,
     CriterionScore,

@@ -24,7 +24,7 @@ from mockloop.models import (
 from mockloop.prompts import load_prompt
 
 if TYPE_CHECKING:
-    from mockloop.llm import Gateway
+    from mockloop.llm.gateway import Gateway
 
 PROMPT_VERSION = "judge-v1"
 DISAGREEMENT = 2  # a spread (max - min) of this many points across samples is flagged

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
-from mockloop.judges.text import content_stems
+from mockloop.analysis.text import content_stems
 
 
 class Similarity(Protocol):

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from mockloop.stream import MarkdownStream
+    from mockloop.tui.stream import MarkdownStream
 
 _LEVEL_STYLES = {"info": "cyan", "warn": "bold yellow", "urgent": "bold red"}
 
@@ -98,7 +98,7 @@ class Terminal:
         Use it as a context manager. The turn the engine records afterwards with the same text is
         not printed a second time.
         """
-        from mockloop.stream import MarkdownStream
+        from mockloop.tui.stream import MarkdownStream
 
         label = Text(header, style="bold cyan") if header else None
         return MarkdownStream(

@@ -9,9 +9,9 @@ from rich.padding import Padding
 from rich.text import Text
 
 from mockloop.models import Role, SessionInfo, Turn, TurnKind
-from mockloop.render import round_summary
 from mockloop.store import Event, SessionRecord
-from mockloop.terminal import Terminal, prose, question_panel
+from mockloop.tui.render import round_summary
+from mockloop.tui.terminal import Terminal, prose, question_panel
 
 _LABELS = {
     TurnKind.FRAMING: "",

@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from enum import StrEnum
 
-from mockloop.coderun import CODE_FENCE
 from mockloop.models import Question, SampleLabel
 from mockloop.ports import Action, Prompt, Reply
 from mockloop.prompts import load_prompt
+from mockloop.sandbox.summary import CODE_FENCE
 
 SIMULATED_PREFIX = "simulated:"
 

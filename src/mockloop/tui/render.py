@@ -9,7 +9,7 @@ from rich.text import Text
 
 from mockloop.content import Library
 from mockloop.models import QuestionScore, Role, Round, Scorecard, SessionInfo, Turn, TurnKind
-from mockloop.terminal import prose
+from mockloop.tui.terminal import prose
 
 
 def fmt_score(value: float | None) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from mockloop.models import Question
 
 if TYPE_CHECKING:
-    from mockloop.runner import TestRun
+    from mockloop.sandbox.runner import TestRun
 
 # A fence opens and closes on a line of its own (as in CommonMark), so code that itself
 # contains ``` inside a string, e.g. a parser for fenced LLM output, is not cut short.
@@ -49,7 +49,7 @@ class SandboxRunner:
 
     def run(self, question: Question, code: str, label: str) -> RunSummary:
         """Run the tests in the sandbox and summarise; hidden tests show counts only."""
-        from mockloop.runner import run_code_tests
+        from mockloop.sandbox.runner import run_code_tests
 
         tests = getattr(question.tests, label, "") if question.tests else ""
         return summarise(run_code_tests(extract_code(code), tests, label=label), label)

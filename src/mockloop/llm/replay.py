@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mockloop.llm_errors import LLMError
+from mockloop.llm.errors import LLMError
 
 RECORD_ENV = "MOCKLOOP_RECORD"
 REPLAY_ENV = "MOCKLOOP_REPLAY"

@@ -3,7 +3,7 @@
 Each run gets a fresh temporary directory, `python -I`, an environment built from an allow-list
 (so no API key or other secret of the parent is visible), CPU-time, memory, file-size and
 wall-clock limits, and captured output capped in size. The child reports results through a file
-outside its working directory. See `_harness.py` for what runs inside.
+outside its working directory. See `harness.py` for what runs inside.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-HARNESS = Path(__file__).with_name("_harness.py")
+HARNESS = Path(__file__).with_name("harness.py")
 SKIP = shutil.ignore_patterns(".git", "__pycache__", ".venv", "venv", "node_modules", ".mockloop*")
 ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "TZ")
 

@@ -24,14 +24,20 @@ from prompt_toolkit.input import Input
 from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from prompt_toolkit.output import Output
 
-from mockloop.countdown import TOOLBAR_STYLE, Warnings, format_left, time_left, toolbar
-from mockloop.judges.embedding import default_similarity
-from mockloop.keys import EditorState, Exit, editor_bindings, menu_bindings
+from mockloop.analysis.embedding import default_similarity
 from mockloop.ports import Action, Clock, PausableClock, Prompt, Reply
 from mockloop.rounds import Round
-from mockloop.signals import exit_status, intercept
-from mockloop.slash import SLASH_COMMANDS, SlashCommand, SlashCompleter, help_rows, split_command
-from mockloop.terminal import Terminal
+from mockloop.tui.countdown import TOOLBAR_STYLE, Warnings, format_left, time_left, toolbar
+from mockloop.tui.keys import EditorState, Exit, editor_bindings, menu_bindings
+from mockloop.tui.signals import exit_status, intercept
+from mockloop.tui.slash import (
+    SLASH_COMMANDS,
+    SlashCommand,
+    SlashCompleter,
+    help_rows,
+    split_command,
+)
+from mockloop.tui.terminal import Terminal
 
 __all__ = ["SLASH_COMMANDS", "TerminalCandidate", "format_left"]
 

@@ -1,6 +1,6 @@
 """The one gateway to model providers: streaming, retries, a cost cap, JSON output, replay.
 
-Nothing else in mockloop imports litellm (llm_tokens holds the lazy import). Importing this
+Nothing else in mockloop imports litellm (llm.tokens holds the lazy import). Importing this
 module is cheap: litellm loads on the first live call, after the environment is made safe for
 offline machines.
 """
@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from mockloop.llm_errors import (
+from mockloop.llm.errors import (
     JSON_FEEDBACK,
     JSON_INSTRUCTION,
     RETRY_AFTER_LIMIT_S,
@@ -29,8 +29,8 @@ from mockloop.llm_errors import (
     parse_json_object,
     retry_after,
 )
-from mockloop.llm_replay import Replayer, recorder_from_env, replayer_from_env
-from mockloop.llm_tokens import (
+from mockloop.llm.replay import Replayer, recorder_from_env, replayer_from_env
+from mockloop.llm.tokens import (
     DEFAULT_OUTPUT,
     CostCheck,
     CostMeter,

@@ -1,6 +1,6 @@
 """Runs inside the sandboxed child: import the tests, run each `test_*`, report as JSON.
 
-Executed as a script (`python -I _harness.py RESULT MODULE WORKDIR`), never imported by mockloop.
+Executed as a script (`python -I harness.py RESULT MODULE WORKDIR`), never imported by mockloop.
 The audit hook below refuses process creation and network access to candidate code. It guards
 against accidents and runaway code (a fork bomb, a stray HTTP call), not against hostile native
 code: the resource limits and the separate process are what keep mockloop itself safe.

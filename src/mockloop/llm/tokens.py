@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from mockloop.llm_errors import debug_enabled
+from mockloop.llm.errors import debug_enabled
 
 DEFAULT_WINDOW = 8192  # input tokens assumed when litellm does not know the model
 DEFAULT_OUTPUT = 1024  # output tokens reserved (and priced) when max_tokens is not set

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from mockloop.judges.embedding import Similarity
-from mockloop.judges.text import contains_phrase, content_stems, sentences, stems, words
+from mockloop.analysis.embedding import Similarity
+from mockloop.analysis.text import contains_phrase, content_stems, sentences, stems, words
 from mockloop.models import KeyPoint, Question
 
 # A point scoring at least COVERED counts as covered. A span's probability of expressing a

@@ -13,7 +13,7 @@ from prompt_toolkit.filters import Condition
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.keys import Keys
 
-from mockloop.slash import SLASH_COMMANDS, command_on_line
+from mockloop.tui.slash import SLASH_COMMANDS, command_on_line
 
 
 class Exit(StrEnum):
