@@ -50,12 +50,25 @@ Score = Annotated[int, Field(ge=1, le=5)]
 # Question banks
 
 
+class Misconception(Strict):
+    """A common wrong claim about a key point, and what is true instead.
+
+    An answer that states the claim loses the point it contradicts, and the scorecard quotes it
+    back: "You said ...; in fact <correction>".
+    """
+
+    claim: str = Field(min_length=3)  # the wrong claim, written as a sentence a candidate says
+    aliases: list[str] = Field(default_factory=list)  # other wordings of the same wrong claim
+    correction: str = Field(min_length=3)
+
+
 class KeyPoint(Strict):
     """One idea a good answer contains; aliases are other words for it."""
 
     id: Slug
     text: str = Field(min_length=3)
     aliases: list[str] = Field(default_factory=list)
+    misconceptions: list[Misconception] = Field(default_factory=list)
     # The rubric criterion this point is evidence for, when a rubric scores several criteria on
     # coverage (system design: requirements, architecture, evaluation). Offline, each of those
     # criteria is scored on its own points; one that no point names is scored on all of them.
@@ -98,11 +111,15 @@ class Question(Strict):
     id: Slug
     topic: Slug
     difficulty: Difficulty
+    title: str | None = Field(default=None, min_length=3, max_length=80)  # a short name for lists
     prompt: str = Field(min_length=3)
     rubric: Slug
     time_limit: Seconds = 600
     key_points: list[KeyPoint] = Field(min_length=1)
     follow_ups: list[FollowUp] = Field(default_factory=list)
+    # Questions that push a candidate who covered every key point further: scale, budget,
+    # failure ("now 10x traffic", "the re-ranker is down"). Asked only after a strong answer.
+    stretch_follow_ups: list[Annotated[str, Field(min_length=3)]] = Field(default_factory=list)
     max_follow_ups: int = Field(default=2, ge=0, le=5)
     reference_answer: str = Field(min_length=3)
     samples: list[Sample] = Field(default_factory=list)
