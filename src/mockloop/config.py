@@ -10,6 +10,8 @@ from typing import Any
 
 import platformdirs
 
+from mockloop.errors import MockloopError
+
 # Keys the config file may hold, with the environment variable that overrides each.
 ENV_NAMES: dict[str, str] = {
     "model": "MOCKLOOP_MODEL",
@@ -25,7 +27,7 @@ ENV_NAMES: dict[str, str] = {
 OFFLINE = "offline"  # a model value that asks for the offline engine explicitly
 
 
-class ConfigError(ValueError):
+class ConfigError(MockloopError, ValueError):
     """The config file or a MOCKLOOP_* variable holds a bad value."""
 
 

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from mockloop.errors import MockloopError
 from mockloop.models import Bank, Difficulty, OfflineSignal, Question, Round, Rubric
 from mockloop.paths import cache_dir, content_dirs, content_fingerprint, write_cache, yaml_files
 
@@ -35,7 +36,7 @@ class Problem:
         return f"{self.path}:{self.line}: {where}{self.message}"
 
 
-class ContentError(Exception):
+class ContentError(MockloopError):
     """A content file (or several) failed validation; each problem is one line."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
@@ -360,7 +361,7 @@ DEFAULT_QUESTIONS: dict[Round, int] = {
 }
 
 
-class UnknownQuestion(KeyError):
+class UnknownQuestion(MockloopError, KeyError):
     """A session or command names a question that no bank in use holds."""
 
     def __init__(self, question_id: str) -> None:
@@ -374,7 +375,7 @@ class UnknownQuestion(KeyError):
         )
 
 
-class SelectionError(ValueError):
+class SelectionError(MockloopError, ValueError):
     """No question matches the filters."""
 
 

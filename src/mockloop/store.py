@@ -14,6 +14,7 @@ from typing import IO, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from mockloop.errors import MockloopError
 from mockloop.models import Round, Scorecard, SessionInfo, Transcript, Turn, utcnow
 from mockloop.paths import home
 
@@ -42,7 +43,7 @@ class Event(BaseModel):
     at: datetime = Field(default_factory=utcnow)
 
 
-class StoreError(Exception):
+class StoreError(MockloopError):
     """A session file is missing or unreadable."""
 
 

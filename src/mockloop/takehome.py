@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mockloop.content import Library
+from mockloop.errors import MockloopError
 from mockloop.models import ROUND_DURATIONS, Question, Role, Round, RoundPlan, SessionInfo, Turn
 from mockloop.models import TurnKind as Kind
 from mockloop.sandbox.summary import RunSummary, summarise
@@ -23,7 +24,7 @@ DEBRIEF = (
 )
 
 
-class TakehomeError(ValueError):
+class TakehomeError(MockloopError, ValueError):
     """A take-home command cannot go on (unknown brief, not a workspace, ...)."""
 
 

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from mockloop.errors import MockloopError
+
 BACKOFF_BASE_S = 1.0
 BACKOFF_FACTOR = 2.0
 BACKOFF_CAP_S = 30.0
@@ -25,7 +27,7 @@ BACKOFF_CAP_S = 30.0
 RETRY_AFTER_LIMIT_S = 60.0
 
 
-class LLMError(Exception):
+class LLMError(MockloopError):
     """A model call that failed for good: a one-line message, a kind, and if it was retryable."""
 
     def __init__(
