@@ -64,11 +64,11 @@ def per_turn_s(folder: Path) -> tuple[float, float, int]:
 
     os.environ["MOCKLOOP_HOME"] = str(folder / "home")
     from mockloop.content import load_library
-    from mockloop.engine import Listener, plan_session
+    from mockloop.engine import plan_session
     from mockloop.interviewers.scripted import ScriptedInterviewer
     from mockloop.judges.keypoints import KeypointJudge
     from mockloop.models import Round, Turn, TurnKind
-    from mockloop.ports import Action, FakeClock, Prompt, Reply
+    from mockloop.ports import Action, FakeClock, Listener, Prompt, Reply
     from mockloop.scoring import score_transcript
     from mockloop.sessions import run_session, start_session
 

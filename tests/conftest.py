@@ -10,6 +10,7 @@ import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_BANK = FIXTURES / "question_banks" / "mini.yaml"
+MINI_CODING_BANK = FIXTURES / "question_banks" / "mini_coding.yaml"
 
 
 MOCKLOOP_VARIABLES = (

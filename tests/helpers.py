@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mockloop.content import Library
-from mockloop.engine import Outcome, SilentListener, plan_session
+from mockloop.engine import Outcome, plan_session
 from mockloop.interviewers.scripted import ScriptedInterviewer
 from mockloop.models import Round
-from mockloop.ports import Candidate, Clock, FakeClock, Prompt, Reply
+from mockloop.ports import Candidate, Clock, FakeClock, Prompt, Reply, SilentListener
 from mockloop.sessions import RunResult, run_session, start_session
 
 

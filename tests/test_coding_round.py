@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from mockloop.content import Library, load_library
-from mockloop.engine import Engine, SilentListener, plan_session
+from mockloop.engine import Engine, plan_session
 from mockloop.interviewers.scripted import ScriptedInterviewer
 from mockloop.models import Question, Round, TurnKind
 from mockloop.paths import content_dirs
-from mockloop.ports import Action, FakeClock, Reply
-from mockloop.sandbox.summary import RunSummary, extract_code
+from mockloop.ports import Action, FakeClock, Reply, RunSummary, SilentListener
+from mockloop.sandbox.summary import extract_code
 from mockloop.sessions import start_session
 from mockloop.store import SessionWriter, read_session
 

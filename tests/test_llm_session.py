@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from mockloop.cli.app import app
-from mockloop.models import Role, TurnKind
+from mockloop.content import load_library
+from mockloop.engine import plan_session
+from mockloop.interviewers.llm import LLMInterviewer
+from mockloop.llm.gateway import Gateway, LLMSettings
+from mockloop.models import Role, Round, TurnKind
+from mockloop.paths import content_dirs
+from mockloop.ports import Action, FakeClock, Prompt, Reply, SilentListener
+from mockloop.sessions import run_session, start_session
 from mockloop.store import read_session
 
-from conftest import MINI_BANK
+from conftest import MINI_BANK, MINI_CODING_BANK
 from fake_openai import FakeOpenAI, serve
+from helpers import FunctionCandidate
 
 runner = CliRunner()
 ANSWER_1 = "Vector search finds paraphrases. BM25 catches exact product codes."
@@ -261,3 +269,39 @@ def test_framing_streams_and_is_shown_once(
     assert "stream" not in fake.requests[1] or not fake.requests[1]["stream"]
     shown = " ".join(result.stderr.split())
     assert shown.count("One question today, about retrieval.") == 1
+
+
+def test_a_resumed_round_keeps_its_own_persona(
+    fake: FakeOpenAI, tmp_path: Path, use_banks: Callable[..., None]
+) -> None:
+    """Resuming skips the round's framing; the interviewer must still speak for that round."""
+    use_banks(MINI_CODING_BANK)
+    library = load_library([MINI_CODING_BANK], content_dirs("rubrics"))
+    info = plan_session(library, [Round.CODING], interviewer="llm:openai/fake-model", count=1)
+    path = start_session(info)
+
+    def interviewer() -> LLMInterviewer:
+        settings = LLMSettings(
+            model="openai/fake-model", api_base=fake.base_url, api_key="sk-test", timeout_s=5
+        )
+        return LLMInterviewer(Gateway(settings))
+
+    def run(respond: Callable[[Prompt], Reply]) -> None:
+        run_session(
+            path,
+            library,
+            interviewer=interviewer(),
+            candidate=FunctionCandidate(respond),
+            clock=FakeClock(),
+            listener=SilentListener(),
+        )
+
+    fake.reply("Welcome to the coding round.")
+    run(lambda _prompt: Reply(Action.QUIT))  # framing and question asked, then quit
+    assert not read_session(path).transcript.ended
+    fake.reply_json({"action": "move_on", "message": "", "probes": ""})
+    fake.always(lambda _body: "Thanks.")
+    run(lambda _prompt: Reply(Action.ANSWER, "def chunk_text(text, size, overlap): ..."))
+    decision = fake.requests[1]["messages"][0]["content"]
+    assert Round.CODING.title in decision
+    assert Round.FUNDAMENTALS.title not in decision

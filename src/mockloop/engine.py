@@ -11,13 +11,14 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from mockloop import __version__
 from mockloop.content import Library, select_questions
 from mockloop.models import (
     ROUND_DURATIONS,
     Difficulty,
+    Event,
     Question,
     Role,
     Round,
@@ -26,9 +27,19 @@ from mockloop.models import (
     Turn,
     TurnKind,
 )
-from mockloop.ports import Action, Candidate, Clock, Interviewer, Prompt, Reply, StopSession
-from mockloop.sandbox.summary import CodeRunner
-from mockloop.store import Event, SessionRecord, SessionWriter, new_session_id
+from mockloop.ports import (
+    Action,
+    Candidate,
+    Clock,
+    CodeRunner,
+    Interviewer,
+    Listener,
+    Prompt,
+    Reply,
+    SessionLog,
+    StopSession,
+)
+from mockloop.store import SessionRecord, new_session_id
 
 
 class Outcome(StrEnum):
@@ -42,28 +53,6 @@ class _Step(StrEnum):
     DONE = "done"
     END_ROUND = "end_round"
     QUIT = "quit"
-
-
-class Listener(Protocol):
-    """Told about every turn and event after it is on disk (the terminal renders them)."""
-
-    def on_turn(self, turn: Turn) -> None:
-        """A turn was recorded."""
-        ...
-
-    def on_event(self, event: Event) -> None:
-        """A question, round or the session finished."""
-        ...
-
-
-class SilentListener:
-    """A listener that ignores everything (for --json runs and tests)."""
-
-    def on_turn(self, turn: Turn) -> None:
-        """Ignore."""
-
-    def on_event(self, event: Event) -> None:
-        """Ignore."""
 
 
 def plan_session(
@@ -146,7 +135,7 @@ class Engine:
     interviewer: Interviewer
     candidate: Candidate
     clock: Clock
-    writer: SessionWriter
+    writer: SessionLog
     listener: Listener
     code_runner: CodeRunner | None = None  # runs coding questions' tests; None: tests not run
 
@@ -218,6 +207,8 @@ class Engine:
 
     def _run_round(self, plan: RoundPlan) -> _Step:
         questions = [self.library.question(q) for q in plan.question_ids]
+        # Always, also on resume: an interviewer keeps per-round state (an LLM's persona).
+        self.interviewer.enter_round(plan.round, questions)
         if not any(t.round is plan.round for t in self.turns):
             text = self.interviewer.open_round(plan.round, questions)
             self._notices(plan.round, None)

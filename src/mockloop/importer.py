@@ -18,9 +18,9 @@ from mockloop.content import (
     read_yaml,
 )
 from mockloop.export import ExportDoc
-from mockloop.models import SessionInfo
+from mockloop.models import Event, SessionInfo
 from mockloop.scoring import asked_questions
-from mockloop.store import Event, Index, SessionWriter, sessions_dir
+from mockloop.store import Index, SessionWriter, sessions_dir
 
 
 @dataclass(frozen=True)

@@ -283,6 +283,16 @@ class Turn(Strict):
     meta: dict[str, Any] = Field(default_factory=dict)
 
 
+class Event(BaseModel):
+    """A state change of the session that is not a message: a question or round finished."""
+
+    event: Literal["question_done", "round_done", "session_done"]
+    round: Round | None = None
+    question_id: str | None = None
+    reason: str = ""
+    at: datetime = Field(default_factory=utcnow)
+
+
 class RoundPlan(Strict):
     """Which questions a round asks and how long it lasts."""
 

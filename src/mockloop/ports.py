@@ -1,4 +1,5 @@
-"""The interfaces the engine talks to: interviewer, judge, candidate and clock."""
+"""Every interface the core talks to: interviewer, judge, candidate, clock, code runner,
+session log, listener, similarity and stream view. Adapters live in their own packages."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from mockloop.models import JudgeInfo, Question, QuestionScore, Round, Rubric, Transcript, Turn
+from mockloop.models import (
+    Event,
+    JudgeInfo,
+    Question,
+    QuestionScore,
+    Round,
+    Rubric,
+    Transcript,
+    Turn,
+)
 
 
 class Clock(Protocol):
@@ -123,8 +133,12 @@ class Interviewer(Protocol):
 
     name: str
 
+    def enter_round(self, round_: Round, questions: list[Question]) -> None:
+        """A round starts or resumes: every later call belongs to it."""
+        ...
+
     def open_round(self, round_: Round, questions: list[Question]) -> str:
-        """The interviewer's framing at the start of a round."""
+        """The interviewer's framing at the start of a round (not called on resume)."""
         ...
 
     def ask(self, question: Question, index: int, total: int) -> str:
@@ -160,4 +174,91 @@ class Judge(Protocol):
         self, question: Question, rubric: Rubric, transcript: Transcript
     ) -> QuestionScore:
         """Score every criterion of `rubric` for `question`."""
+        ...
+
+
+class SessionLog(Protocol):
+    """Where the engine records turns and events, each durable before the call returns."""
+
+    def turn(self, turn: Turn) -> None:
+        """Append one turn."""
+        ...
+
+    def event(self, event: Event) -> None:
+        """Append one event."""
+        ...
+
+
+class Listener(Protocol):
+    """Told about every turn and event after it is on disk (the terminal renders them)."""
+
+    def on_turn(self, turn: Turn) -> None:
+        """A turn was recorded."""
+        ...
+
+    def on_event(self, event: Event) -> None:
+        """A question, round or the session finished."""
+        ...
+
+
+class SilentListener:
+    """A listener that ignores everything (for --json runs and tests)."""
+
+    def on_turn(self, turn: Turn) -> None:
+        """Ignore."""
+
+    def on_event(self, event: Event) -> None:
+        """Ignore."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One test run as the transcript records it."""
+
+    label: str
+    status: str
+    passed: int
+    total: int
+    text: str  # what the candidate sees
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class CodeRunner(Protocol):
+    """Runs a question's tests (the sandboxed runner, or a fake in tests)."""
+
+    def run(self, question: Question, code: str, label: str) -> RunSummary:
+        """Run the `label` ("visible" or "hidden") tests on `code`."""
+        ...
+
+
+class Similarity(Protocol):
+    """Scores how close two texts are, in [0, 1]-ish (cosine)."""
+
+    @property
+    def name(self) -> str:
+        """`wordllama` or `lexical`, for reports."""
+        ...
+
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine similarity of two texts."""
+        ...
+
+    def best(self, query: str, candidates: list[str]) -> tuple[int, float]:
+        """Index and similarity of the candidate closest to `query` (-1, 0.0 when none)."""
+        ...
+
+    def scores(self, query: str, candidates: list[str]) -> list[float]:
+        """Similarity of `query` to each candidate, in order."""
+        ...
+
+
+class StreamView(Protocol):
+    """Where a streamed message is shown as it arrives (the terminal's Markdown stream)."""
+
+    def update(self, text: str) -> None:
+        """The whole message so far."""
+        ...
+
+    def close(self) -> None:
+        """The message is complete."""
         ...

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mockloop.content import Library
-from mockloop.engine import Engine, Listener, Outcome
+from mockloop.engine import Engine, Outcome
 from mockloop.models import Scorecard, SessionInfo, Transcript
-from mockloop.ports import Candidate, Clock, Interviewer, Judge
+from mockloop.ports import Candidate, Clock, Interviewer, Judge, Listener
 from mockloop.sandbox.summary import SandboxRunner
 from mockloop.scoring import score_transcript
 from mockloop.store import Index, SessionRecord, SessionWriter, read_session, sessions_dir

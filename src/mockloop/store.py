@@ -10,12 +10,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from mockloop.errors import MockloopError
-from mockloop.models import Round, Scorecard, SessionInfo, Transcript, Turn, utcnow
+from mockloop.models import Event, Round, Scorecard, SessionInfo, Transcript, Turn, utcnow
 from mockloop.paths import home
 
 
@@ -31,16 +31,6 @@ def new_session_id(now: datetime | None = None) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # JSONL records
-
-
-class Event(BaseModel):
-    """A state change of the session that is not a message: a question or round finished."""
-
-    event: Literal["question_done", "round_done", "session_done"]
-    round: Round | None = None
-    question_id: str | None = None
-    reason: str = ""
-    at: datetime = Field(default_factory=utcnow)
 
 
 class StoreError(MockloopError):

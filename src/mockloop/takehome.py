@@ -10,7 +10,8 @@ from mockloop.content import Library
 from mockloop.errors import MockloopError
 from mockloop.models import ROUND_DURATIONS, Question, Role, Round, RoundPlan, SessionInfo, Turn
 from mockloop.models import TurnKind as Kind
-from mockloop.sandbox.summary import RunSummary, summarise
+from mockloop.ports import RunSummary
+from mockloop.sandbox.summary import summarise
 from mockloop.store import SessionWriter, new_session_id
 
 MARKER = ".mockloop.json"  # written into a workspace: which brief it is

@@ -8,30 +8,9 @@ import threading
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
 
 from mockloop.analysis.text import content_stems
-
-
-class Similarity(Protocol):
-    """Scores how close two texts are, in [0, 1]-ish (cosine)."""
-
-    @property
-    def name(self) -> str:
-        """`wordllama` or `lexical`, for reports."""
-        ...
-
-    def similarity(self, a: str, b: str) -> float:
-        """Cosine similarity of two texts."""
-        ...
-
-    def best(self, query: str, candidates: list[str]) -> tuple[int, float]:
-        """Index and similarity of the candidate closest to `query` (-1, 0.0 when none)."""
-        ...
-
-    def scores(self, query: str, candidates: list[str]) -> list[float]:
-        """Similarity of `query` to each candidate, in order."""
-        ...
+from mockloop.ports import Similarity as Similarity  # re-exported: the port its adapters meet
 
 
 class LexicalSimilarity:

@@ -16,9 +16,8 @@ from mockloop.rounds import ROUND_TITLES, Difficulty, Round
 if TYPE_CHECKING:
     from mockloop.config import Settings
     from mockloop.content import Library
-    from mockloop.engine import Listener
     from mockloop.models import Scorecard, SessionInfo
-    from mockloop.ports import Candidate, Clock, Judge
+    from mockloop.ports import Candidate, Clock, Judge, Listener
     from mockloop.store import SessionRecord
     from mockloop.tui.editor import TerminalCandidate
     from mockloop.tui.terminal import Terminal
@@ -422,7 +421,7 @@ def _listener(
     terminal: Terminal, record: SessionRecord, *, json_output: bool, scripted: bool
 ) -> Listener:
     """Silent for --json; else the transcript view, which on resume shows where things stand."""
-    from mockloop.engine import SilentListener
+    from mockloop.ports import SilentListener
     from mockloop.tui.view import TranscriptView
 
     if json_output:

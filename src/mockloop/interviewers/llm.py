@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from mockloop.interviewers.scripted import ScriptedInterviewer
 from mockloop.models import Question, Role, Round, Turn, TurnKind
-from mockloop.ports import StopSession
+from mockloop.ports import StopSession, StreamView
 from mockloop.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -18,18 +18,6 @@ if TYPE_CHECKING:
 
 PROMPT_VERSION = "interviewer-v1"
 Messages = list[dict[str, str]]
-
-
-class StreamView(Protocol):
-    """Where a streamed message is shown as it arrives (the terminal's Markdown stream)."""
-
-    def update(self, text: str) -> None:
-        """The whole message so far."""
-        ...
-
-    def close(self) -> None:
-        """The message is complete."""
-        ...
 
 
 class Decision(BaseModel):
@@ -129,9 +117,13 @@ class LLMInterviewer:
             if view is not None:
                 view.close()
 
+    def enter_round(self, round_: Round, questions: list[Question]) -> None:
+        """Take on the round's persona, for a new round and a resumed one alike."""
+        self._round = round_
+        self.fallback.enter_round(round_, questions)
+
     def open_round(self, round_: Round, questions: list[Question]) -> str:
         """A model-written framing of the round."""
-        self._round = round_
         prompt = load_prompt("interviewer-open-v1").format(
             round_title=round_.title, count=len(questions)
         )

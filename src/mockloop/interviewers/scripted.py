@@ -34,6 +34,9 @@ class ScriptedInterviewer:
     def __init__(self, similarity: Similarity | None = None) -> None:
         self.similarity = similarity or default_similarity()
 
+    def enter_round(self, round_: Round, questions: list[Question]) -> None:
+        """The scripted interviewer keeps no per-round state."""
+
     def open_round(self, round_: Round, questions: list[Question]) -> str:
         """A fixed framing per round."""
         count = len(questions)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from mockloop.models import Question
+from mockloop.ports import CodeRunner as CodeRunner  # re-exported for adapters
+from mockloop.ports import RunSummary
 
 if TYPE_CHECKING:
     from mockloop.sandbox.runner import TestRun
@@ -22,26 +23,6 @@ def extract_code(text: str) -> str:
     """The code in an answer: its fenced blocks if it has any, else the whole text."""
     blocks = CODE_FENCE.findall(text)
     return "\n\n".join(b.strip("\n") for b in blocks) if blocks else text
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """One test run as the transcript records it."""
-
-    label: str
-    status: str
-    passed: int
-    total: int
-    text: str  # what the candidate sees
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-class CodeRunner(Protocol):
-    """Runs a question's tests (the sandboxed runner, or a fake in tests)."""
-
-    def run(self, question: Question, code: str, label: str) -> RunSummary:
-        """Run the `label` ("visible" or "hidden") tests on `code`."""
-        ...
 
 
 class SandboxRunner:

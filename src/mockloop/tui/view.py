@@ -8,8 +8,8 @@ from rich.console import RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
-from mockloop.models import Role, SessionInfo, Turn, TurnKind
-from mockloop.store import Event, SessionRecord
+from mockloop.models import Event, Role, SessionInfo, Turn, TurnKind
+from mockloop.store import SessionRecord
 from mockloop.tui.render import round_summary
 from mockloop.tui.terminal import Terminal, prose, question_panel
 
