@@ -20,11 +20,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/mockloop interview $(ARGS)
 
-## lint: ruff (lint + format check) and mypy
+## lint: ruff (lint + format check), mypy, and the import contracts of DESIGN.md (pyproject.toml)
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests $(wildcard benchmarks/*.py) scripts
 	$(BIN)/ruff format --check src tests $(wildcard benchmarks/*.py) scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 ## test: lint, then the whole suite (slow end-to-end tests included)
 test: lint

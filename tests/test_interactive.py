@@ -172,7 +172,7 @@ def test_commands_that_leave_the_prompt_carry_the_draft(
     keys.send_text(f"half an answer\r{command}\r")
     reply = candidate.reply(ask(mini_library))
     assert reply == Reply(action, "half an answer")
-    assert candidate.stop_status is None  # a typed /quit is a normal exit
+    assert reply.exit_status is None  # a typed /quit is a normal exit
 
 
 def test_hint_keeps_the_draft_for_the_next_prompt(keys: PipeInput, mini_library: Library) -> None:
@@ -341,8 +341,7 @@ def test_ctrl_c_then_quit_saves_the_draft(
     candidate = person(keys)
     candidate.session_id = "2026-01-01-abcd"
     keys.send_text("draft" + CTRL_C + choice)
-    assert candidate.reply(ask(mini_library)) == Reply(Action.QUIT, "draft")
-    assert candidate.stop_status == 130
+    assert candidate.reply(ask(mini_library)) == Reply(Action.QUIT, "draft", exit_status=130)
     assert "mockloop resume 2026-01-01-abcd" in shown(candidate)
 
 
@@ -367,8 +366,7 @@ def test_sigterm_at_the_prompt_quits_with_the_draft(keys: PipeInput, mini_librar
     once(typed(candidate, "unfinished"), lambda: os.kill(os.getpid(), signal.SIGTERM))
     with save_on_signals():
         reply = candidate.reply(ask(mini_library, question_left=360))
-    assert reply == Reply(Action.QUIT, "unfinished")
-    assert candidate.stop_status == 143
+    assert reply == Reply(Action.QUIT, "unfinished", exit_status=143)
 
 
 def test_sigterm_outside_a_prompt_raises_terminated() -> None:

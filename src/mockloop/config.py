@@ -1,4 +1,9 @@
-"""Settings from flags, then MOCKLOOP_* environment variables, then the config file."""
+"""Settings from flags, then MOCKLOOP_* environment variables, then the config file.
+
+This module owns every configuration source: no other module reads a MOCKLOOP_* variable or the
+config file. Code that runs without a command's settings in hand (the data folder, the similarity
+backend, record/replay) asks `current()`, which is the same merge without flags.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +26,13 @@ ENV_NAMES: dict[str, str] = {
     "max_cost": "MOCKLOOP_MAX_COST",
     "timeout_s": "MOCKLOOP_TIMEOUT",
     "context_tokens": "MOCKLOOP_CONTEXT_TOKENS",
+    "home": "MOCKLOOP_HOME",
+    "similarity": "MOCKLOOP_SIMILARITY",
+    "record": "MOCKLOOP_RECORD",
+    "replay": "MOCKLOOP_REPLAY",
+    "debug": "MOCKLOOP_DEBUG",
 }
+SIMILARITY_BACKENDS = ("auto", "wordllama", "lexical")
 
 
 OFFLINE = "offline"  # a model value that asks for the offline engine explicitly
@@ -42,6 +53,11 @@ class Settings:
     max_cost: float | None = None
     timeout_s: float = 60.0
     context_tokens: int | None = None  # input tokens per call; None: the model's own window
+    home: Path | None = None  # mockloop's data folder; None: the platform's user data dir
+    similarity: str = "auto"  # the offline scorer's backend: auto (WordLlama), or lexical
+    record: Path | None = None  # record every model call to this JSONL file
+    replay: Path | None = None  # serve model calls from this recording, never the network
+    debug: bool = False  # tracebacks and litellm's own logging
 
     @property
     def interviewer_model(self) -> str | None:
@@ -70,6 +86,17 @@ def config_path() -> Path:
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:
+    if name == "debug":
+        return str(value).strip().lower() not in ("", "0", "false", "no")
+    if name in ("home", "record", "replay"):
+        if not isinstance(value, str | Path) or not str(value).strip():
+            raise ConfigError(f"{origin}: {name}: must be a path")
+        return Path(str(value).strip()).expanduser()
+    if name == "similarity":
+        if value not in SIMILARITY_BACKENDS:
+            expected = ", ".join(SIMILARITY_BACKENDS)
+            raise ConfigError(f"{origin}: {name}: must be one of {expected}, got {value!r}")
+        return value
     if name == "context_tokens":
         try:
             count = int(value)
@@ -116,3 +143,20 @@ def load_settings(**flags: Any) -> Settings:
         if value is not None:
             values[name] = _coerce(name, value, f"--{name.replace('_', '-')}")
     return replace(Settings(), **values)
+
+
+_CURRENT: dict[tuple[object, ...], Settings] = {}
+
+
+def current() -> Settings:
+    """Settings without flags (environment, then config file), read again when either changes."""
+    path = config_path()
+    try:
+        stamp: object = path.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    key = (str(path), stamp, *(os.environ.get(env) for env in ENV_NAMES.values()))
+    if key not in _CURRENT:
+        _CURRENT.clear()
+        _CURRENT[key] = load_settings()
+    return _CURRENT[key]

@@ -141,6 +141,7 @@ class Engine:
 
     def __post_init__(self) -> None:
         self._draft = ""  # code to put back in the editor after /run
+        self.exit_status: int | None = None  # set by a quit that Ctrl-C or a signal caused
         self.info = self.record.transcript.session
         self.turns: list[Turn] = list(self.record.transcript.turns)
         self.done_questions = self.record.done_questions()
@@ -270,6 +271,7 @@ class Engine:
             question_deadline=start + q_left if q_left is not None else None,
             round_deadline=start + r_left if r_left is not None else None,
             draft=draft,
+            session_id=self.info.id,
         )
         reply = self.candidate.reply(prompt)
         return reply, max(0.0, self.clock.now() - start), prompt
@@ -297,6 +299,7 @@ class Engine:
             self._draft = reply.text
             return None
         if reply.action is Action.QUIT:
+            self.exit_status = reply.exit_status
             self._emit(
                 Role.SYSTEM,
                 TurnKind.NOTE,

@@ -13,8 +13,8 @@ from mockloop import __version__
 from mockloop.content import Library
 from mockloop.models import Role, Scorecard, Transcript, TurnKind, utcnow
 from mockloop.redact import redact, redact_data, secret_values
+from mockloop.reports import engine_line, fmt_score
 from mockloop.store import SessionRecord
-from mockloop.tui.render import engine_line, fmt_score
 
 EXPORT_FORMAT: Literal["mockloop.export/1"] = "mockloop.export/1"
 

@@ -28,14 +28,18 @@ SCHEMA_FILES = (Path(__file__).with_name("models.py"), Path(__file__).with_name(
 
 
 def home() -> Path:
-    """mockloop's data directory: MOCKLOOP_HOME, else the platform's user data dir."""
-    override = os.environ.get("MOCKLOOP_HOME")
-    return Path(override).expanduser() if override else Path(platformdirs.user_data_dir("mockloop"))
+    """mockloop's data directory: the `home` setting (MOCKLOOP_HOME), else the platform's."""
+    from mockloop.config import current
+
+    chosen = current().home
+    return chosen if chosen is not None else Path(platformdirs.user_data_dir("mockloop"))
 
 
 def cache_dir() -> Path:
-    """Disposable derived data (e.g. the bank summary); inside MOCKLOOP_HOME when it is set."""
-    if os.environ.get("MOCKLOOP_HOME"):
+    """Disposable derived data (e.g. the bank summary); inside the home when one is set."""
+    from mockloop.config import current
+
+    if current().home is not None:
         return home() / "cache"
     return Path(platformdirs.user_cache_dir("mockloop"))
 

@@ -108,6 +108,7 @@ class Prompt:
     question_deadline: float | None  # clock time when the question's time runs out
     round_deadline: float | None
     draft: str = ""  # text the candidate had typed before a pause, to restore
+    session_id: str = ""  # named in messages such as "resume with `mockloop resume ID`"
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class Reply:
     text: str = ""
     timed_out: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
+    exit_status: int | None = None  # a QUIT caused by Ctrl-C or a signal: the shell's status
 
 
 class Candidate(Protocol):

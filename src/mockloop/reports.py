@@ -12,6 +12,27 @@ from pydantic import BaseModel, Field
 
 from mockloop.models import QuestionScore, Round, Scorecard, Transcript, TurnKind
 
+
+def fmt_score(value: float | None) -> str:
+    """`3.40` or `n/a` for insufficient evidence."""
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def engine_line(card: Scorecard) -> str:
+    """Which engine produced a scorecard, said plainly."""
+    if card.judge.engine == "keypoints":
+        similarity = card.judge.settings.get("similarity", "?")
+        return f"Scored offline by the key-point scorer ({similarity} similarity); no model used."
+    usage = card.judge.settings.get("usage") or {}
+    tokens = int(usage.get("prompt_tokens", 0)) + int(usage.get("completion_tokens", 0))
+    cost = usage.get("cost_usd")
+    spent = f"; {tokens:,} tokens, " + ("cost unknown" if cost is None else f"${cost:.4f}")
+    return (
+        f"Scored by LLM judge {card.judge.model} (prompt {card.judge.prompt_version}"
+        f"{spent if usage else ''})."
+    )
+
+
 RESULT_SCHEMA_VERSION: Literal[1] = 1
 DEFAULT_PASS_MARK = 3.0  # a question "passes" in JUnit at or above this when no --fail-under
 

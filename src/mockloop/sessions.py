@@ -8,7 +8,7 @@ from pathlib import Path
 from mockloop.content import Library
 from mockloop.engine import Engine, Outcome
 from mockloop.models import Scorecard, SessionInfo, Transcript
-from mockloop.ports import Candidate, Clock, Interviewer, Judge, Listener
+from mockloop.ports import Candidate, Clock, CodeRunner, Interviewer, Judge, Listener
 from mockloop.sandbox.summary import SandboxRunner
 from mockloop.scoring import score_transcript
 from mockloop.store import Index, SessionRecord, SessionWriter, read_session, sessions_dir
@@ -20,6 +20,7 @@ class RunResult:
 
     outcome: Outcome
     record: SessionRecord
+    exit_status: int | None = None  # a quit caused by Ctrl-C or a signal (130, 143, 129)
 
 
 def start_session(info: SessionInfo) -> Path:
@@ -42,8 +43,12 @@ def run_session(
     candidate: Candidate,
     clock: Clock,
     listener: Listener,
+    code_runner: CodeRunner | None = None,
 ) -> RunResult:
-    """Run (or resume) the session stored at `path` until it completes or the candidate quits."""
+    """Run (or resume) the session stored at `path` until it completes or the candidate quits.
+
+    Coding questions' tests run in `code_runner`, by default the sandboxed runner.
+    """
     record = read_session(path)
     writer = SessionWriter(path)
     try:
@@ -55,7 +60,7 @@ def run_session(
             clock,
             writer,
             listener,
-            code_runner=SandboxRunner(),
+            code_runner=code_runner or SandboxRunner(),
         )
         outcome = engine.run()
     finally:
@@ -63,7 +68,7 @@ def run_session(
         # Whatever happened (even Ctrl-C), the index must agree with the file.
         final = read_session(path)
         Index().upsert_session(final.transcript.session, path, ended=final.transcript.ended)
-    return RunResult(outcome, final)
+    return RunResult(outcome, final, engine.exit_status)
 
 
 def score_session(path: Path, library: Library, judge: Judge) -> Scorecard:

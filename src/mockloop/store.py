@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import secrets
@@ -277,11 +278,21 @@ class Index:
             ).fetchall()
 
 
+def session_files(folder: Path | None = None, prefix: str = "") -> list[Path]:
+    """The transcripts in `folder` (default: the sessions folder) whose names start with
+    `prefix`, sorted by name; none when the folder does not exist."""
+    folder = sessions_dir() if folder is None else folder
+    if not folder.is_dir():
+        return []
+    # glob.escape: an id typed by a user ("*", "[") is a prefix, never a pattern.
+    return sorted(folder.glob(f"{glob.escape(prefix)}*.jsonl"))
+
+
 def reindex(index: Index | None = None) -> int:
     """Rebuild the index from the session files (the files are the truth); return how many."""
     index = index or Index()
     count = 0
-    for path in sorted(sessions_dir().glob("*.jsonl")) if sessions_dir().is_dir() else []:
+    for path in session_files():
         try:
             record = read_session(path)
         except StoreError:
@@ -311,7 +322,7 @@ def resolve_session(ref: str) -> Path:
     direct = sessions_dir() / f"{ref}.jsonl"
     if direct.is_file():
         return direct
-    matches = sorted(sessions_dir().glob(f"{ref}*.jsonl")) if sessions_dir().is_dir() else []
+    matches = session_files(prefix=ref)
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -322,9 +333,7 @@ def resolve_session(ref: str) -> Path:
 
 def latest_unfinished() -> Path | None:
     """The newest session that has not ended, if any."""
-    if not sessions_dir().is_dir():
-        return None
-    for path in sorted(sessions_dir().glob("*.jsonl"), key=os.path.getmtime, reverse=True):
+    for path in sorted(session_files(), key=os.path.getmtime, reverse=True):
         try:
             if not read_session(path).transcript.ended:
                 return path

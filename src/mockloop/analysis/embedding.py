@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import threading
 from collections import Counter
 from functools import lru_cache
@@ -123,7 +122,9 @@ def default_similarity() -> LazySimilarity:
 
 def _choose_similarity() -> Similarity:
     """WordLlama when it is installed and loads offline; the lexical cosine otherwise."""
-    if os.environ.get("MOCKLOOP_SIMILARITY") == "lexical":
+    from mockloop.config import current
+
+    if current().similarity == "lexical":
         return LexicalSimilarity()
     try:
         return WordLlamaSimilarity()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
 from mockloop import __version__
 from mockloop.cli import banks, export, imports, interview, progress, score, takehome
+from mockloop.cli.context import begin
 from mockloop.cli.errors import MockloopGroup
 
 app = typer.Typer(
@@ -36,6 +36,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
@@ -44,8 +45,8 @@ def main_options(
     ] = False,
 ) -> None:
     """Global options."""
-    if traceback:
-        os.environ["MOCKLOOP_DEBUG"] = "1"
+    env = begin(ctx.obj)
+    env.debug = env.debug or traceback
 
 
 interview.register(app)

@@ -23,12 +23,12 @@ def list_banks(
     ] = False,
 ) -> None:
     """Show rounds, topics and question counts by difficulty."""
+    from mockloop.cli.context import environment
     from mockloop.coverage import cached_coverage, coverage_markdown
     from mockloop.rounds import Difficulty
-    from mockloop.tui.terminal import Terminal
 
     result = cached_coverage()
-    out = Terminal.create().out
+    out = environment().terminal.out
     if markdown:
         out.print(coverage_markdown(result), end="", markup=False, highlight=False, soft_wrap=True)
         return
@@ -93,15 +93,15 @@ def show(
     from rich.panel import Panel
 
     from mockloop.cli.common import library
+    from mockloop.cli.context import environment
     from mockloop.cli.errors import UserError
-    from mockloop.tui.terminal import Terminal
 
     lib = library()
     try:
         question = lib.question(question_id)
     except KeyError:
         raise UserError(f"no question {question_id!r} (see `mockloop banks list`)") from None
-    out = Terminal.create().out
+    out = environment().terminal.out
     title = (
         f"{question.id} · {lib.round_of(question.id).value} · {question.topic} · "
         f"{question.difficulty.value} · {question.time_limit // 60} min"
@@ -142,11 +142,11 @@ def check(
     """Author checks: samples rank strong > partial > weak offline; reference code passes."""
     from mockloop.bankcheck import check_question
     from mockloop.cli.common import library
+    from mockloop.cli.context import environment
     from mockloop.cli.errors import UserError
     from mockloop.content import ContentError, load_bank, load_library, requirements_met
     from mockloop.judges.keypoints import KeypointJudge
     from mockloop.paths import content_dirs, yaml_files
-    from mockloop.tui.terminal import Terminal
 
     if paths:
         try:
@@ -167,7 +167,7 @@ def check(
         if unknown:
             raise UserError(f"no question {sorted(unknown)[0]!r} in the banks checked")
         questions = [q for q in questions if q.id in question_ids]
-    out = Terminal.create().out
+    out = environment().terminal.out
     judge = KeypointJudge()
     failed = 0
     for question in questions:

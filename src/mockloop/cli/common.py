@@ -1,20 +1,24 @@
-"""Pieces several commands share: building engines, choosing the candidate, the banner."""
+"""Pieces several commands share: the library, the person at the keyboard, running a session."""
 
 from __future__ import annotations
 
-import sys
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from mockloop.config import Settings
-    from mockloop.content import Library
-    from mockloop.llm.gateway import Gateway
-    from mockloop.ports import Candidate, Clock, Interviewer, Judge
-    from mockloop.tui.terminal import Terminal
+import typer
 
-# One line that fits an 80-column terminal; the README lists example models.
-OFFLINE_BANNER = "Offline: scripted interviewer, key-point scoring. Set MOCKLOOP_MODEL for an LLM."
+from mockloop.errors import ExitStatus
+
+if TYPE_CHECKING:
+    from mockloop.cli.reporting import Report
+    from mockloop.content import Library
+    from mockloop.environment import Environment
+    from mockloop.models import SessionInfo
+    from mockloop.ports import Candidate, Listener
+    from mockloop.runs import PreparedRun, RunOptions
+    from mockloop.store import SessionRecord
+    from mockloop.tui.terminal import Terminal
 
 
 _LIBRARIES: dict[str, Library] = {}
@@ -35,112 +39,125 @@ def library() -> Library:
     return _LIBRARIES[key]
 
 
-def settings(**flags: object) -> Settings:
-    """Merged settings; a bad value becomes a one-line usage error."""
-    from mockloop.cli.errors import UserError
-    from mockloop.config import ConfigError, load_settings
+def prepare(options: RunOptions, env: Environment) -> PreparedRun:
+    """runs.prepare with the person at the keyboard as the default candidate."""
+    from mockloop.runs import prepare as prepare_run
 
-    try:
-        return load_settings(**flags)
-    except ConfigError as exc:
-        raise UserError(str(exc)) from None
+    def person() -> Candidate:
+        from mockloop.tui.editor import TerminalCandidate
+
+        return TerminalCandidate(env.terminal, env.clock)
+
+    return prepare_run(options, env, person)
 
 
-def gateway(config: Settings, model: str) -> Gateway:
-    """A litellm gateway for one model (importing mockloop.llm.gateway does not import litellm)."""
-    from mockloop.llm.gateway import Gateway, LLMSettings
-    from mockloop.llm.tokens import CostMeter
+def run_and_report(
+    path: Path, prepared: PreparedRun, env: Environment, report: Report, *, outcome: str
+) -> None:
+    """Run (or resume) a session on the terminal, then show its scorecard."""
+    from mockloop import runs
+    from mockloop.cli.reporting import report_scorecard
+    from mockloop.store import read_session
+    from mockloop.tui.signals import Terminated, save_on_signals
 
-    llm = LLMSettings(
-        model=model,
-        api_base=config.api_base,
-        api_key=config.api_key,
-        timeout_s=config.timeout_s,
-        context_tokens=config.context_tokens,
+    lib, terminal = library(), env.terminal
+    record = read_session(path)
+    session_id = record.transcript.session.id
+    terminal.note(runs.engine_banner(prepared.settings))
+    _warn_if_cap_unenforceable(prepared, terminal)
+    listener = _listener(terminal, record, report.json_output, prepared.options.scripted)
+    interviewer = runs.interviewer(
+        prepared.settings,
+        on_retry=lambda notice: terminal.note(str(notice)),
+        stream=terminal.stream_markdown,
     )
-    return Gateway(llm, meter=CostMeter(config.max_cost))
+    # SIGTERM and a closed terminal (SIGHUP) stop as cleanly as Ctrl-C: everything is saved.
+    with save_on_signals(on_hangup=terminal.mute):
+        try:
+            result = runs.interview(
+                path, lib, prepared, env, interviewer=interviewer, listener=listener
+            )
+            if result.finished:
+                chosen = runs.judge(prepared.settings, prepared.options.samples)
+                with _busy(terminal, "Scoring the session…"):
+                    card = runs.score(path, lib, chosen)
+        except (KeyboardInterrupt, Terminated) as stop:
+            status = stop.exit_status if isinstance(stop, Terminated) else ExitStatus.INTERRUPTED
+            if read_session(path).transcript.ended:
+                terminal.err.print(f"\nStopped. Score it later with `mockloop score {session_id}`.")
+            else:
+                terminal.err.print(f"\nSaved. Resume with `mockloop resume {session_id}`.")
+            raise typer.Exit(status) from None
+    if not result.finished:
+        terminal.err.print(f"Saved. Resume with `mockloop resume {session_id}`.")
+        if result.status:
+            raise typer.Exit(int(result.status))
+        return
+    report_scorecard(card, path, lib, terminal, report, outcome=outcome)
 
 
-def engine_banner(config: Settings) -> str:
-    """Say plainly which engines will run."""
-    if config.interviewer_model is None and config.effective_judge_model is None:
-        return OFFLINE_BANNER
-    model = config.interviewer_model
-    asks = f"LLM interviewer {model}" if model else "scripted interviewer"
-    judge = config.effective_judge_model
-    scores = f"LLM judge {judge}" if judge else "key-point scoring"
-    return f"{asks}, {scores}."
+def _warn_if_cap_unenforceable(prepared: PreparedRun, terminal: Terminal) -> None:
+    """--max-cost needs prices: say so up front when litellm has none for a model in use."""
+    settings = prepared.settings
+    if settings.max_cost is None:
+        return
+    models = {m for m in (settings.interviewer_model, settings.effective_judge_model) if m}
+    if not models:
+        return
+    from mockloop.llm.gateway import litellm_price
+
+    for model in sorted(models):
+        if litellm_price(model, 1000, 1000) is None:
+            terminal.say(
+                f"--max-cost cannot be enforced for {model}: litellm has no price for it. "
+                "Tokens are still counted and shown.",
+                "warn",
+            )
 
 
-def interviewer(config: Settings, terminal: Terminal | None = None) -> Interviewer:
-    """The LLM interviewer when a model is configured, else the scripted one."""
-    if config.interviewer_model is None:
-        return offline_interviewer()
-    from mockloop.interviewers.llm import LLMInterviewer
+def _listener(
+    terminal: Terminal, record: SessionRecord, json_output: bool, scripted: bool
+) -> Listener:
+    """Silent for --json; else the transcript view, which on resume shows where things stand."""
+    from mockloop.ports import SilentListener
+    from mockloop.tui.view import TranscriptView
 
-    notify = (lambda notice: terminal.note(str(notice))) if terminal else None
-    stream = terminal.stream_markdown if terminal else None
-    return LLMInterviewer(gateway(config, config.interviewer_model), on_retry=notify, stream=stream)
-
-
-def judge(config: Settings, samples: int = 1) -> Judge:
-    """The LLM judge when a judge model is configured, else the key-point scorer."""
-    model = config.effective_judge_model
-    if model is None:
-        return offline_judge()
-    from mockloop.judges.llm import LLMJudge
-
-    return LLMJudge(gateway(config, model), samples=samples)
-
-
-def offline_interviewer() -> Interviewer:
-    """The scripted interviewer."""
-    from mockloop.interviewers.scripted import ScriptedInterviewer
-
-    return ScriptedInterviewer()
+    if json_output:
+        return SilentListener()
+    view = TranscriptView(
+        terminal,
+        show_candidate=scripted or not terminal.interactive,
+        info=record.transcript.session,
+        history=record.transcript.turns,
+    )
+    if record.transcript.turns:
+        view.resume_context(record)
+    return view
 
 
-def offline_judge() -> Judge:
-    """The key-point scorer."""
-    from mockloop.judges.keypoints import KeypointJudge
-
-    return KeypointJudge()
-
-
-def choose_candidate(
-    answers: Path | None,
-    terminal: Terminal,
-    clock: Clock,
-    candidate_model: str | None = None,
-    config: Settings | None = None,
-) -> Candidate:
-    """An answers file or a simulated candidate, else stdin when it is not a terminal, else the
-    person at the keyboard."""
-    from mockloop.candidates.scripted import ScriptedCandidate, load_answers, split_answers
-
-    if candidate_model is not None:
-        return simulated_candidate(candidate_model, config)
-    if answers is not None:
-        return load_answers(answers)
-    if not sys.stdin.isatty():
-        # Never wait for a key that cannot come: take whatever stdin holds, then move on.
-        return ScriptedCandidate(in_order=split_answers(sys.stdin.read()))
-    from mockloop.tui.editor import TerminalCandidate
-
-    return TerminalCandidate(terminal, clock)
+def _busy(terminal: Terminal, message: str) -> AbstractContextManager[object]:
+    """A spinner while something slow runs, where a person can see it."""
+    if terminal.interactive and not terminal.plain:
+        return terminal.err.status(message)
+    return nullcontext()
 
 
-def simulated_candidate(value: str, config: Settings | None) -> Candidate:
-    """`simulated:MODE` plays offline from the bank; any other value is a model via litellm."""
-    from mockloop.candidates.simulated import LLMCandidate, SimulatedCandidate, parse_simulated
-    from mockloop.cli.errors import UserError
-    from mockloop.config import Settings
+def welcome(terminal: Terminal, info: SessionInfo) -> None:
+    """The panel a person sees before the first question: rounds, keys, and that all is saved."""
+    from rich.panel import Panel
 
-    try:
-        mode = parse_simulated(value)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    if mode is not None:
-        return SimulatedCandidate(mode)
-    llm = gateway(config or Settings(), value)
-    return LLMCandidate(lambda messages: llm.complete(messages).text)
+    from mockloop.rounds import ROUND_TITLES
+    from mockloop.tui.render import duration
+
+    lines = []
+    for item in info.plan:
+        count = len(item.question_ids)
+        limit = duration(item.time_limit_s * info.time_scale) if info.timer else "no time limit"
+        lines.append(f"{ROUND_TITLES[item.round]}: {count} question{'s' * (count != 1)}, {limit}")
+    lines += [
+        "",
+        "Enter adds a line; Esc+Enter (or Alt+Enter) submits your answer.",
+        "Type /help on a line of its own for /hint, /pause, /skip, /quit and more.",
+        "Ctrl-C pauses or quits. Every answer is saved as you go: `mockloop resume`.",
+    ]
+    terminal.err.print(Panel("\n".join(lines), title="mockloop", title_align="left", expand=False))

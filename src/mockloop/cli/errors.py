@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import typer
@@ -14,8 +13,16 @@ __all__ = ["ExitStatus", "MockloopGroup", "UserError", "traceback_wanted"]
 
 
 def traceback_wanted() -> bool:
-    """Tracebacks only when asked for, with --traceback or MOCKLOOP_DEBUG=1."""
-    return os.environ.get("MOCKLOOP_DEBUG", "") not in ("", "0")
+    """Tracebacks only when asked for, with --traceback or the debug setting (MOCKLOOP_DEBUG)."""
+    from mockloop.cli.context import environment
+    from mockloop.config import ConfigError, current
+
+    if environment().debug:
+        return True
+    try:
+        return current().debug
+    except ConfigError:
+        return False  # a bad config is itself the error being reported
 
 
 class MockloopGroup(TyperGroup):

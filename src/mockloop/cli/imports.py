@@ -23,11 +23,11 @@ def import_session(
 ) -> None:
     """Import an exported session (JSON) into your history; then score or export it here."""
     from mockloop.cli.common import library
+    from mockloop.cli.context import environment
     from mockloop.importer import import_export
-    from mockloop.tui.terminal import Terminal
 
     imported = import_export(source, library())
-    terminal = Terminal.create()
+    terminal = environment().terminal
     if imported.renamed_from:
         terminal.note(f"A session {imported.renamed_from} already exists here; imported as a copy.")
     scored = "with its scorecard" if imported.scored else "not scored yet"

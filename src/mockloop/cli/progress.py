@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mockloop.cli.errors import UserError
-from mockloop.cli.interview import (
+from mockloop.cli.options import (
     AnswersOption,
     ApiBaseOption,
     CandidateModelOption,
@@ -20,10 +19,9 @@ from mockloop.cli.interview import (
     MaxCostOption,
     ModelOption,
     NoTimerOption,
-    Report,
     SamplesOption,
-    prepare_run,
 )
+from mockloop.errors import UserError
 from mockloop.rounds import ROUND_TITLES, Round
 
 if TYPE_CHECKING:
@@ -64,12 +62,12 @@ def history(
     from rich import box
     from rich.table import Table
 
+    from mockloop.cli.context import environment
     from mockloop.progress import history as load_history
     from mockloop.store import Index
     from mockloop.store import reindex as rebuild
-    from mockloop.tui.terminal import Terminal
 
-    terminal = Terminal.create()
+    terminal = environment().terminal
     index = Index()
     if reindex:
         terminal.note(f"Re-indexed {rebuild(index)} session file(s).")
@@ -118,12 +116,12 @@ def stats(
     from rich import box
     from rich.table import Table
 
+    from mockloop.cli.context import environment
     from mockloop.progress import sparkline
     from mockloop.progress import stats as compute
     from mockloop.store import Index
-    from mockloop.tui.terminal import Terminal
 
-    terminal = Terminal.create()
+    terminal = environment().terminal
     result = compute(Index(), last)
     if not result.topics:
         terminal.err.print("No scored sessions yet. Start one with `mockloop interview`.")
@@ -227,26 +225,24 @@ def drill(
     fail_under: FailUnderOption = None,
 ) -> None:
     """Practise what needs it: questions due again (spaced repetition) and weak topics first."""
-    from mockloop.cli.common import interviewer, library
-    from mockloop.drill import Attempt, plan_drill
-    from mockloop.engine import drill_session
-    from mockloop.sessions import start_session
+    from mockloop import runs
+    from mockloop.cli.common import library, prepare, run_and_report
+    from mockloop.cli.context import environment
+    from mockloop.cli.reporting import Report
+    from mockloop.drill import plan_drill
     from mockloop.store import Index
-    from mockloop.tui.terminal import Terminal
 
     lib = library()
+    env = environment(quiet=json_output)
     rounds = list(dict.fromkeys(round_ or [r for r in Round if r is not Round.TAKEHOME]))
-    attempts = [
-        Attempt(r["question_id"], r["topic"], r["overall"], datetime.fromisoformat(r["scored_at"]))
-        for r in Index().latest_question_scores()
-    ]
+    attempts = runs.drill_attempts(Index())
     picks = plan_drill(
         lib, attempts, now=datetime.now(UTC), count=questions, rounds=rounds, seed=seed
     )
     if not picks:
         raise UserError("nothing is due and every question has been seen; come back tomorrow")
     if list_only or not json_output:
-        terminal = Terminal.create()
+        terminal = env.terminal
         for number, pick in enumerate(picks, 1):
             terminal.err.print(
                 f"{number}. {pick.question_id} [dim]({SHORT_ROUND[pick.round.value]}, "
@@ -255,20 +251,17 @@ def drill(
             )
     if list_only:
         return
-    prepared = prepare_run(
+    options = runs.RunOptions(
         answers=answers,
         candidate_model=candidate_model,
-        report=Report(json_output, junit, fail_under),
         samples=samples,
         model=model,
         judge_model=judge_model,
         api_base=api_base,
         max_cost=max_cost,
     )
-    info = drill_session(
-        lib,
-        [(p.round, p.question_id) for p in picks],
-        interviewer=interviewer(prepared.config).name,
-        timer=not no_timer,
+    prepared = prepare(options, env)
+    path = runs.start_drill(
+        lib, prepared, [(p.round, p.question_id) for p in picks], timer=not no_timer
     )
-    prepared.run(start_session(info))
+    run_and_report(path, prepared, env, Report(json_output, junit, fail_under), outcome="completed")

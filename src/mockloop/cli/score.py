@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mockloop.cli.errors import ExitStatus, UserError
-from mockloop.cli.interview import (
+from mockloop.cli.options import (
     ApiBaseOption,
     FailUnderOption,
     JsonOption,
     JudgeOption,
     JunitOption,
-    Report,
     SamplesOption,
-    report_scorecard,
-    score_or_explain,
 )
+from mockloop.cli.reporting import Report, report_scorecard
+from mockloop.errors import ExitStatus
 
 if TYPE_CHECKING:
     from mockloop.batch import BatchOutcome
@@ -67,51 +64,22 @@ def score(
     One session is always scored. With several (or --all), sessions the same judge has already
     scored are skipped, so an interrupted batch picks up where it stopped; --rescore forces.
     """
-    from mockloop.cli.common import judge, library, settings
-    from mockloop.tui.terminal import Terminal
+    from mockloop import runs
+    from mockloop.cli.common import library
+    from mockloop.cli.context import environment
 
-    paths = _collect(transcripts or [], all_sessions)
+    paths = runs.collect_sessions(transcripts or [], all_sessions)
     lib = library()
-    config = settings(judge_model=judge_model, api_base=api_base)
-    chosen = judge(config, samples)
+    env = environment(quiet=json_output)
+    chosen = runs.judge(env.settings(judge_model=judge_model, api_base=api_base), samples)
     report = Report(json_output, junit, fail_under)
-    terminal = Terminal.create(quiet=json_output)
+    terminal = env.terminal
     if len(paths) == 1 and not all_sessions:
-        card = score_or_explain(paths[0], lib, chosen, paths[0].stem)
+        card = runs.score(paths[0], lib, chosen)
         report_scorecard(card, paths[0], lib, terminal, report, outcome="scored")
         return
     outcome = _score_batch(paths, lib, chosen, terminal, concurrency=concurrency, rescore=rescore)
     _report_batch(outcome, terminal, report)
-
-
-def _collect(refs: list[str], all_sessions: bool) -> list[Path]:
-    """Resolve ids, files and folders to session files, in a stable order, without repeats."""
-    from mockloop.store import StoreError, read_session, resolve_session, sessions_dir
-
-    if not refs and not all_sessions:
-        raise UserError("name a session (id, prefix, .jsonl file or folder), or use --all")
-    found: dict[Path, None] = {}
-    if all_sessions and sessions_dir().is_dir():
-        for path in sorted(sessions_dir().glob("*.jsonl")):
-            try:
-                ended = read_session(path).transcript.ended
-            except StoreError:
-                continue  # not a session file (as `history --reindex` does)
-            if ended:
-                found.setdefault(path)
-    for ref in refs:
-        folder = Path(ref).expanduser()
-        if folder.is_dir():
-            files = sorted(folder.glob("*.jsonl"))
-            if not files:
-                raise UserError(f"{ref}: no .jsonl transcripts in this folder")
-            for path in files:
-                found.setdefault(path)
-        else:
-            found.setdefault(resolve_session(ref))
-    if not found:
-        raise UserError("no finished sessions to score (see `mockloop history`)")
-    return list(found)
 
 
 def _score_batch(
@@ -166,9 +134,7 @@ def _score_batch(
 
 def _provider_error(exc: BaseException) -> str | None:
     """A model failure fails one session of a batch, not the batch."""
-    if "mockloop.llm.gateway" not in sys.modules:
-        return None
-    from mockloop.llm.gateway import LLMError
+    from mockloop.llm.errors import LLMError
 
     return exc.summary if isinstance(exc, LLMError) else None
 

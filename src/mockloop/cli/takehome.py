@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from mockloop.cli.errors import ExitStatus, MockloopGroup, UserError
-from mockloop.cli.interview import (
+from mockloop.cli.options import (
     AnswersOption,
     ApiBaseOption,
     CandidateModelOption,
@@ -53,8 +53,8 @@ def list_briefs() -> None:
     from rich.table import Table
 
     from mockloop.cli.common import library
+    from mockloop.cli.context import environment
     from mockloop.models import Round
-    from mockloop.tui.terminal import Terminal
 
     lib = library()
     table = Table("Brief", "Topic", "Difficulty", "Time")
@@ -69,7 +69,7 @@ def list_briefs() -> None:
                     if q.time_limit >= 3600
                     else f"{q.time_limit // 60} min",
                 )
-    Terminal.create().out.print(table)
+    environment().terminal.out.print(table)
 
 
 @app.command(epilog="Example: mockloop takehome start takehome-rag-docs ./rag-takehome")
@@ -119,32 +119,25 @@ def submit(
     fail_under: FailUnderOption = None,
 ) -> None:
     """Run visible and hidden tests, collect your files, then a short design debrief and a score."""
-    from mockloop.cli.common import interviewer
-    from mockloop.cli.interview import Report, prepare_run
-    from mockloop.sessions import start_session
-    from mockloop.store import SessionWriter
-    from mockloop.takehome import collect, record_submission, run_tests, submission_session
+    from mockloop import runs
+    from mockloop.cli.common import prepare, run_and_report
+    from mockloop.cli.context import environment
+    from mockloop.cli.reporting import Report
 
     _, question = _brief(_workspace_brief(folder))
-    prepared = prepare_run(
+    env = environment(quiet=json_output)
+    options = runs.RunOptions(
         answers=answers,
         candidate_model=candidate_model,
-        report=Report(json_output, junit, fail_under),
         samples=samples,
         model=model,
         judge_model=judge_model,
         api_base=api_base,
     )
-    terminal = prepared.terminal
-    runs = [run_tests(question, folder, label) for label in ("visible", "hidden")]
-    for run in runs:
+    prepared = prepare(options, env)
+    path, test_runs = runs.submit_takehome(question, folder, prepared)
+    terminal = env.terminal
+    for run in test_runs:
         terminal.err.print(run.text)
-    interviewer_name = interviewer(prepared.config).name
-    path = start_session(submission_session(question, folder, interviewer_name))
-    writer = SessionWriter(path)
-    try:
-        record_submission(writer, question, collect(folder), runs)
-    finally:
-        writer.close()
     terminal.err.print("Debrief: the interviewer asks about your design choices.")
-    prepared.run(path)
+    run_and_report(path, prepared, env, Report(json_output, junit, fail_under), outcome="completed")

@@ -8,7 +8,6 @@ come from litellm or openai (whose exception names litellm reuses).
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 from dataclasses import dataclass
@@ -261,8 +260,10 @@ class RetryNotice:
 
 
 def debug_enabled() -> bool:
-    """MOCKLOOP_DEBUG lets litellm's own logging through."""
-    return os.environ.get("MOCKLOOP_DEBUG", "") not in ("", "0")
+    """The `debug` setting (MOCKLOOP_DEBUG) lets litellm's own logging through."""
+    from mockloop.config import current
+
+    return current().debug
 
 
 # -- bad output: tolerant JSON parsing, and what to tell the model when it fails ----------

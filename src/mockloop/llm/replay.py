@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +99,15 @@ class Replayer:
 
 def recorder_from_env(secrets: list[str]) -> Recorder | None:
     """A Recorder when MOCKLOOP_RECORD is set."""
-    path = os.environ.get(RECORD_ENV)
-    return Recorder(Path(path).expanduser(), secrets) if path else None
+    from mockloop.config import current
+
+    path = current().record
+    return Recorder(path, secrets) if path else None
 
 
 def replayer_from_env() -> Replayer | None:
     """A Replayer when MOCKLOOP_REPLAY is set."""
-    path = os.environ.get(REPLAY_ENV)
-    return Replayer(Path(path).expanduser()) if path else None
+    from mockloop.config import current
+
+    path = current().replay
+    return Replayer(path) if path else None

@@ -25,6 +25,7 @@ from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from prompt_toolkit.output import Output
 
 from mockloop.analysis.embedding import default_similarity
+from mockloop.errors import ExitStatus
 from mockloop.ports import Action, Clock, PausableClock, Prompt, Reply
 from mockloop.rounds import Round
 from mockloop.tui.countdown import TOOLBAR_STYLE, Warnings, format_left, time_left, toolbar
@@ -41,8 +42,6 @@ from mockloop.tui.terminal import Terminal
 
 __all__ = ["SLASH_COMMANDS", "TerminalCandidate", "format_left"]
 
-INTERRUPTED = 130  # the shell's status for Ctrl-C; the CLI exits with it after a Ctrl-C quit
-
 
 class TerminalCandidate:
     """Reads answers from the person at the keyboard."""
@@ -57,11 +56,10 @@ class TerminalCandidate:
         tick: float = 0.2,
     ) -> None:
         self.terminal = terminal
-        # The engine must measure time with this same clock (the CLI passes it on).
+        # The engine must measure time with this same clock: the Environment holds one for both.
         self.clock = clock if isinstance(clock, PausableClock) else PausableClock(clock)
         self.tick = tick  # how often the timer looks at the clock
         self.session_id: str | None = None  # named in the Ctrl-C menu
-        self.stop_status: int | None = None  # exit status a quit asks for: 130 Ctrl-C, 143 SIGTERM
         self.state = EditorState()
         self._warnings = Warnings()
         self._prompt: Prompt | None = None
@@ -90,6 +88,7 @@ class TerminalCandidate:
     def reply(self, prompt: Prompt) -> Reply:
         """Prompt until the person answers or acts."""
         self._prompt = prompt
+        self.session_id = prompt.session_id or self.session_id
         # The offline scorer's model loads while the person reads and types, not after.
         default_similarity().warm_up()
         draft = prompt.draft or self._take_carry(prompt) or self._starter(prompt)
@@ -168,8 +167,8 @@ class TerminalCandidate:
         return carry[1] if carry and carry[0] == prompt.question.id else ""
 
     def _stop(self, draft: str, status: int) -> Reply:
-        self.stop_status = status
-        return Reply(Action.QUIT, draft)
+        """Quit, saved; the CLI exits with `status` (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
+        return Reply(Action.QUIT, draft, exit_status=status)
 
     # -- the editor -----------------------------------------------------------------------------
 
@@ -257,7 +256,7 @@ class TerminalCandidate:
         if self.state.why is Exit.SIGNAL:
             return self._stop(draft, exit_status(self.state.signum))
         if choice == "q":
-            return self._stop(draft, INTERRUPTED)
+            return self._stop(draft, ExitStatus.INTERRUPTED)
         if choice == "p":
             return self._pause(draft)
         self.terminal.note("Continuing.")
@@ -274,7 +273,7 @@ class TerminalCandidate:
         if self.state.why is Exit.SIGNAL:
             return self._stop(draft, exit_status(self.state.signum))
         if choice == "quit":
-            return self._stop(draft, INTERRUPTED)
+            return self._stop(draft, ExitStatus.INTERRUPTED)
         self.terminal.note("The clock is running again.")
         return None
 

@@ -9,27 +9,8 @@ from rich.text import Text
 
 from mockloop.content import Library
 from mockloop.models import QuestionScore, Role, Round, Scorecard, SessionInfo, Turn, TurnKind
+from mockloop.reports import engine_line, fmt_score
 from mockloop.tui.terminal import prose
-
-
-def fmt_score(value: float | None) -> str:
-    """`3.40` or `n/a` for insufficient evidence."""
-    return "n/a" if value is None else f"{value:.2f}"
-
-
-def engine_line(card: Scorecard) -> str:
-    """Which engine produced a scorecard, said plainly."""
-    if card.judge.engine == "keypoints":
-        similarity = card.judge.settings.get("similarity", "?")
-        return f"Scored offline by the key-point scorer ({similarity} similarity); no model used."
-    usage = card.judge.settings.get("usage") or {}
-    tokens = int(usage.get("prompt_tokens", 0)) + int(usage.get("completion_tokens", 0))
-    cost = usage.get("cost_usd")
-    spent = f"; {tokens:,} tokens, " + ("cost unknown" if cost is None else f"${cost:.4f}")
-    return (
-        f"Scored by LLM judge {card.judge.model} (prompt {card.judge.prompt_version}"
-        f"{spent if usage else ''})."
-    )
 
 
 def scorecard(card: Scorecard, library: Library) -> RenderableType:

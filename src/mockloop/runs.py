@@ -1,0 +1,362 @@
+"""Runs of mockloop without a terminal: prepare, interview, resume, score, drill, submit.
+
+Every command of the CLI is parse -> a function here -> render. The same runs can be driven
+from Python: build an `Environment`, call `prepare`, then `start_interview` and `run`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mockloop.errors import ExitStatus, UserError
+from mockloop.rounds import Difficulty, Round
+
+if TYPE_CHECKING:
+    from mockloop.config import Settings
+    from mockloop.content import Library
+    from mockloop.drill import Attempt
+    from mockloop.environment import Environment
+    from mockloop.llm.errors import RetryNotice
+    from mockloop.llm.gateway import Gateway
+    from mockloop.models import Question, Scorecard
+    from mockloop.ports import Candidate, Interviewer, Judge, Listener, RunSummary, StreamView
+    from mockloop.store import Index
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a run is asked for: who answers, with which models, how many judge samples."""
+
+    answers: Path | None = None  # a scripted answers file
+    candidate_model: str | None = None  # simulated:MODE or a litellm model
+    samples: int = 1
+    model: str | None = None
+    judge_model: str | None = None
+    api_base: str | None = None
+    max_cost: float | None = None
+
+    @property
+    def scripted(self) -> bool:
+        """True when nobody types: answers come from a file or a simulated candidate."""
+        return self.answers is not None or self.candidate_model is not None
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """Checked options with their settings and candidate; no session file exists yet."""
+
+    options: RunOptions
+    settings: Settings
+    candidate: Candidate
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run ended: its exit status, the session file, and the scorecard if it was scored."""
+
+    status: ExitStatus | int
+    path: Path
+    finished: bool  # every round is done (else the session was quit, saved and resumable)
+    scorecard: Scorecard | None = None
+
+
+# -- engines -----------------------------------------------------------------------------------
+
+
+def gateway(settings: Settings, model: str) -> Gateway:
+    """A litellm gateway for one model (importing mockloop.llm.gateway does not import litellm)."""
+    from mockloop.llm.gateway import Gateway, LLMSettings
+    from mockloop.llm.tokens import CostMeter
+
+    llm = LLMSettings(
+        model=model,
+        api_base=settings.api_base,
+        api_key=settings.api_key,
+        timeout_s=settings.timeout_s,
+        context_tokens=settings.context_tokens,
+    )
+    return Gateway(llm, meter=CostMeter(settings.max_cost))
+
+
+def interviewer(
+    settings: Settings,
+    *,
+    on_retry: Callable[[RetryNotice], None] | None = None,
+    stream: Callable[[], StreamView] | None = None,
+) -> Interviewer:
+    """The LLM interviewer when a model is configured, else the scripted one."""
+    if settings.interviewer_model is None:
+        from mockloop.interviewers.scripted import ScriptedInterviewer
+
+        return ScriptedInterviewer()
+    from mockloop.interviewers.llm import LLMInterviewer
+
+    llm = gateway(settings, settings.interviewer_model)
+    return LLMInterviewer(llm, on_retry=on_retry, stream=stream)
+
+
+def judge(settings: Settings, samples: int = 1) -> Judge:
+    """The LLM judge when a judge model is configured, else the key-point scorer."""
+    model = settings.effective_judge_model
+    if model is None:
+        from mockloop.judges.keypoints import KeypointJudge
+
+        return KeypointJudge()
+    from mockloop.judges.llm import LLMJudge
+
+    return LLMJudge(gateway(settings, model), samples=samples)
+
+
+def engine_banner(settings: Settings) -> str:
+    """Say plainly which engines will run."""
+    if settings.interviewer_model is None and settings.effective_judge_model is None:
+        return OFFLINE_BANNER
+    model = settings.interviewer_model
+    asks = f"LLM interviewer {model}" if model else "scripted interviewer"
+    scorer = settings.effective_judge_model
+    scores = f"LLM judge {scorer}" if scorer else "key-point scoring"
+    return f"{asks}, {scores}."
+
+
+# One line that fits an 80-column terminal; the README lists example models.
+OFFLINE_BANNER = "Offline: scripted interviewer, key-point scoring. Set MOCKLOOP_MODEL for an LLM."
+
+
+# -- candidates --------------------------------------------------------------------------------
+
+
+def candidate(
+    options: RunOptions,
+    settings: Settings,
+    env: Environment,
+    person: Callable[[], Candidate],
+) -> Candidate:
+    """An answers file or a simulated candidate, else stdin when it is not a terminal, else
+    `person()`, the one at the keyboard."""
+    from mockloop.candidates.scripted import ScriptedCandidate, load_answers, split_answers
+
+    if options.candidate_model is not None:
+        return simulated_candidate(options.candidate_model, settings)
+    if options.answers is not None:
+        return load_answers(options.answers)
+    if not env.stdin_isatty:
+        import sys
+
+        # Never wait for a key that cannot come: take whatever stdin holds, then move on.
+        return ScriptedCandidate(in_order=split_answers(sys.stdin.read()))
+    return person()
+
+
+def simulated_candidate(value: str, settings: Settings) -> Candidate:
+    """`simulated:MODE` plays offline from the bank; any other value is a model via litellm."""
+    from mockloop.candidates.simulated import LLMCandidate, SimulatedCandidate, parse_simulated
+
+    try:
+        mode = parse_simulated(value)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if mode is not None:
+        return SimulatedCandidate(mode)
+    llm = gateway(settings, value)
+    return LLMCandidate(lambda messages: llm.complete(messages).text)
+
+
+def prepare(options: RunOptions, env: Environment, person: Callable[[], Candidate]) -> PreparedRun:
+    """Check options, read settings, choose the candidate: bad input fails here, before a file."""
+    if options.answers is not None and options.candidate_model is not None:
+        raise UserError("use --answers or --candidate-model, not both")
+    settings = env.settings(
+        model=options.model,
+        judge_model=options.judge_model,
+        api_base=options.api_base,
+        max_cost=options.max_cost,
+    )
+    chosen = candidate(options, settings, env, person)
+    return PreparedRun(options, settings, chosen)
+
+
+# -- sessions ----------------------------------------------------------------------------------
+
+
+def start_interview(
+    library: Library,
+    prepared: PreparedRun,
+    rounds: Sequence[Round],
+    *,
+    topics: Sequence[str] = (),
+    difficulty: Difficulty | None = None,
+    count: int | None = None,
+    seed: int | None = None,
+    time_scale: float = 1.0,
+    timer: bool = True,
+) -> Path:
+    """Plan a session and create its file."""
+    from mockloop.engine import plan_session
+    from mockloop.sessions import start_session
+
+    info = plan_session(
+        library,
+        list(dict.fromkeys(rounds or list(Round))),
+        interviewer=interviewer_name(prepared.settings),
+        topics=topics,
+        difficulty=difficulty,
+        count=count,
+        seed=seed,
+        time_scale=time_scale,
+        timer=timer,
+    )
+    return start_session(info)
+
+
+def interviewer_name(settings: Settings) -> str:
+    """How the transcript names the interviewer: `scripted` or `llm:MODEL`."""
+    model = settings.interviewer_model
+    return "scripted" if model is None else f"llm:{model}"
+
+
+def resumable(ref: str | None) -> Path:
+    """The unfinished session named by id, prefix or path; by default the latest."""
+    from mockloop.store import latest_unfinished, read_session, resolve_session
+
+    path = resolve_session(ref) if ref else latest_unfinished()
+    if path is None:
+        raise UserError("no unfinished session to resume (see `mockloop history`)")
+    if read_session(path).transcript.ended:
+        raise UserError(f"session {path.stem} is already finished; export or score it instead")
+    return path
+
+
+def interview(
+    path: Path,
+    library: Library,
+    prepared: PreparedRun,
+    env: Environment,
+    *,
+    interviewer: Interviewer,
+    listener: Listener,
+) -> RunOutcome:
+    """Run (or resume) the session at `path` until every round is done or the candidate quits."""
+    from mockloop.engine import Outcome
+    from mockloop.sessions import run_session
+
+    result = run_session(
+        path,
+        library,
+        interviewer=interviewer,
+        candidate=prepared.candidate,
+        clock=env.clock,
+        listener=listener,
+    )
+    if result.outcome is Outcome.COMPLETED:
+        return RunOutcome(ExitStatus.OK, path, finished=True)
+    # A quit from Ctrl-C or a signal exits as the shell expects (130, 143, 129).
+    return RunOutcome(result.exit_status or ExitStatus.OK, path, finished=False)
+
+
+def run(
+    path: Path,
+    library: Library,
+    prepared: PreparedRun,
+    env: Environment,
+    *,
+    interviewer: Interviewer,
+    listener: Listener,
+) -> RunOutcome:
+    """Interview, then score the session when every round is done."""
+    outcome = interview(path, library, prepared, env, interviewer=interviewer, listener=listener)
+    if not outcome.finished:
+        return outcome
+    card = score(path, library, judge(prepared.settings, prepared.options.samples))
+    return replace(outcome, scorecard=card)
+
+
+def score(path: Path, library: Library, chosen: Judge) -> Scorecard:
+    """Score a finished session; a judge failure keeps the transcript and says how to retry."""
+    from mockloop.llm.errors import LLMError
+    from mockloop.sessions import score_session
+
+    try:
+        return score_session(path, library, chosen)
+    except LLMError as exc:
+        raise UserError(
+            f"{exc.summary} The session is saved; score it later with `mockloop score {path.stem}`."
+        ) from None
+
+
+def collect_sessions(refs: Sequence[str], all_sessions: bool) -> list[Path]:
+    """Resolve ids, files and folders to session files, in a stable order, without repeats."""
+    from mockloop.store import StoreError, read_session, resolve_session, session_files
+
+    if not refs and not all_sessions:
+        raise UserError("name a session (id, prefix, .jsonl file or folder), or use --all")
+    found: dict[Path, None] = {}
+    if all_sessions:
+        for path in session_files():
+            try:
+                ended = read_session(path).transcript.ended
+            except StoreError:
+                continue  # not a session file (as `history --reindex` does)
+            if ended:
+                found.setdefault(path)
+    for ref in refs:
+        folder = Path(ref).expanduser()
+        if folder.is_dir():
+            files = session_files(folder)
+            if not files:
+                raise UserError(f"{ref}: no .jsonl transcripts in this folder")
+            for path in files:
+                found.setdefault(path)
+        else:
+            found.setdefault(resolve_session(ref))
+    if not found:
+        raise UserError("no finished sessions to score (see `mockloop history`)")
+    return list(found)
+
+
+# -- drill and take-home -----------------------------------------------------------------------
+
+
+def drill_attempts(index: Index) -> list[Attempt]:
+    """The latest score of every question answered so far, as the drill planner reads them."""
+    from mockloop.drill import Attempt
+
+    return [
+        Attempt(r["question_id"], r["topic"], r["overall"], datetime.fromisoformat(r["scored_at"]))
+        for r in index.latest_question_scores()
+    ]
+
+
+def start_drill(
+    library: Library, prepared: PreparedRun, picks: Sequence[tuple[Round, str]], *, timer: bool
+) -> Path:
+    """Create a drill session for the picked questions."""
+    from mockloop.engine import drill_session
+    from mockloop.sessions import start_session
+
+    info = drill_session(
+        library, list(picks), interviewer=interviewer_name(prepared.settings), timer=timer
+    )
+    return start_session(info)
+
+
+def submit_takehome(
+    question: Question, folder: Path, prepared: PreparedRun
+) -> tuple[Path, list[RunSummary]]:
+    """Run the visible and hidden tests, then record the submission as a new session."""
+    from mockloop.sessions import start_session
+    from mockloop.store import SessionWriter
+    from mockloop.takehome import collect, record_submission, run_tests, submission_session
+
+    runs = [run_tests(question, folder, label) for label in ("visible", "hidden")]
+    info = submission_session(question, folder, interviewer_name(prepared.settings))
+    path = start_session(info)
+    writer = SessionWriter(path)
+    try:
+        record_submission(writer, question, collect(folder), runs)
+    finally:
+        writer.close()
+    return path, runs
