@@ -128,8 +128,9 @@ def test_each_coverage_criterion_is_scored_on_its_own_key_points(
     question = library.question("sd-docs-rag")
     answer = (
         "First I would clarify how fresh the answers must be, a latency target of a few "
-        "seconds, the cost per query, and that people only see documents they may read. Rough numbers: 10,000 queries a day at 4,000 tokens each is 40 "
-        "million tokens a day, and the pages are about 25 million tokens to embed. Then I would "
+        "seconds, the cost per query, and that people only see documents they may read. "
+        "Rough numbers: 10,000 queries a day at 4,000 tokens each is 40 million tokens a day, "
+        "and the pages are about 25 million tokens to embed. Then I would "
         "evaluate with a golden question set, measuring retrieval recall and faithfulness, and "
         "collect user feedback."
     )
