@@ -9,7 +9,7 @@ import pytest
 from mockloop.content import Library, load_library
 from mockloop.engine import Engine, plan_session
 from mockloop.interviewers.scripted import ScriptedInterviewer
-from mockloop.models import Question, Round, TurnKind
+from mockloop.models import Question, Round, TestRunRecord, TurnKind
 from mockloop.paths import content_dirs
 from mockloop.ports import Action, FakeClock, Reply, RunSummary, SilentListener
 from mockloop.sandbox.summary import extract_code
@@ -31,8 +31,8 @@ class RecordingRunner:
     def run(self, question: Question, code: str, label: str) -> RunSummary:
         self.runs.append((label, code))
         total = 2 if label == "visible" else 5
-        return RunSummary(label, "ok", 1, total, f"{label}: 1 of {total} passed",
-                           {"label": label, "passed": 1, "total": total})  # fmt: skip
+        record = TestRunRecord(label=label, status="ok", passed=1, total=total)  # type: ignore[arg-type]
+        return RunSummary(label, "ok", 1, total, f"{label}: 1 of {total} passed", record)
 
 
 @pytest.fixture
@@ -61,7 +61,11 @@ def test_run_then_submit_records_test_runs(coding_library: Library) -> None:
     assert [label for label, _ in runner.runs] == ["visible", "visible", "hidden"]
     turns = read_session(path).transcript.turns
     test_runs = [t for t in turns if t.kind is TurnKind.TEST_RUN]
-    assert [t.meta["label"] for t in test_runs] == ["visible", "visible", "hidden"]
+    assert [t.meta.tests.label for t in test_runs if t.meta.tests] == [
+        "visible",
+        "visible",
+        "hidden",
+    ]
     # The code stays in the editor after /run.
     assert candidate.prompts[1].draft == CODE
 

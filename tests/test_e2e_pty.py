@@ -145,8 +145,8 @@ def test_interview_quit_with_ctrl_c_then_resume_to_the_end(
     assert sum(t.kind is TurnKind.QUESTION for t in turns) == 2
     assert sum(t.kind is TurnKind.HINT for t in turns) == 1
     assert sum(t.kind is TurnKind.FRAMING for t in turns) == 1
-    paused = [t for t in turns if t.meta.get("paused")]
-    assert [t.meta["draft"] for t in paused] == ["half a draft"]
+    paused = [t for t in turns if t.meta.paused]
+    assert [t.meta.draft for t in paused] == ["half a draft"]
     assert record.transcript.ended and record.scorecards
 
 
@@ -164,6 +164,4 @@ def test_sigterm_and_hangup_save_the_draft(
     assert child.exitstatus == status, (child.exitstatus, child.signalstatus)
     record = only_session(isolated_home)
     assert not record.transcript.ended
-    assert [t.meta.get("draft") for t in record.transcript.turns if t.meta.get("paused")] == [
-        "unsent words"
-    ]
+    assert [t.meta.draft for t in record.transcript.turns if t.meta.paused] == ["unsent words"]

@@ -108,7 +108,7 @@ def test_hint_skip_and_end_round_are_recorded(mini_library: Library) -> None:
     result = run(path, mini_library, FunctionCandidate(lambda p: next(actions)))
     turns = result.record.transcript.turns
     hint = next(t for t in turns if t.kind is TurnKind.HINT)
-    assert hint.meta["hint"] is True and hint.text.startswith("Hint:")
+    assert hint.meta.hint is True and hint.text.startswith("Hint:")
     notes = [t.text for t in turns if t.role is Role.SYSTEM]
     assert notes == ["The candidate skipped the question.", "The candidate ended the round."]
 

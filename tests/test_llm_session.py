@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from mockloop.cli.app import app
 from mockloop.content import load_library
 from mockloop.engine import plan_session
+from mockloop.export import models_and_cost
 from mockloop.interviewers.llm import LLMInterviewer
 from mockloop.llm.gateway import Gateway, LLMSettings
 from mockloop.models import Role, Round, TurnKind
@@ -121,7 +122,7 @@ def test_provider_failure_continues_offline_and_says_so(
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     payload = json.loads(result.stdout)  # type: ignore[attr-defined]
     turns = read_session(Path(payload["transcript"])).transcript.turns
-    notes = [t.text for t in turns if t.role is Role.SYSTEM and t.meta.get("interviewer_notice")]
+    notes = [t.text for t in turns if t.role is Role.SYSTEM and t.meta.interviewer_notice]
     assert notes[0] == (
         "The API key for openai was rejected: check OPENAI_API_KEY or api_key in config.toml. "
         "The interview "
@@ -305,3 +306,45 @@ def test_a_resumed_round_keeps_its_own_persona(
     decision = fake.requests[1]["messages"][0]["content"]
     assert Round.CODING.title in decision
     assert Round.FUNDAMENTALS.title not in decision
+
+
+def test_usage_is_data_on_the_turn_and_adds_up_across_resumes(
+    fake: FakeOpenAI, tmp_path: Path, use_banks: Callable[..., None]
+) -> None:
+    """Each sitting records what it spent since its last note; the export sums every sitting."""
+    use_banks(MINI_BANK)
+    library = load_library([MINI_BANK], content_dirs("rubrics"))
+    info = plan_session(library, [Round.FUNDAMENTALS], interviewer="llm:openai/m", count=2)
+    path = start_session(info)
+    settings = LLMSettings(model="openai/m", api_base=fake.base_url, api_key="k", timeout_s=5)
+    fake.always(lambda body: '{"action": "move_on", "message": "", "probes": ""}')
+
+    def sitting(respond: Callable[[Prompt], Reply]) -> None:
+        run_session(
+            path,
+            library,
+            interviewer=LLMInterviewer(Gateway(settings)),
+            candidate=FunctionCandidate(respond),
+            clock=FakeClock(),
+            listener=SilentListener(),
+        )
+
+    answered: list[int] = []
+
+    def once_then_quit(prompt: Prompt) -> Reply:
+        if answered:
+            return Reply(Action.QUIT)
+        answered.append(prompt.index)
+        return Reply(Action.ANSWER, "BM25 catches exact codes.")
+
+    sitting(once_then_quit)
+    first = [t.meta.usage for t in read_session(path).transcript.turns if t.meta.usage]
+    sitting(lambda _prompt: Reply(Action.ANSWER, "Attention scales by sqrt(d)."))
+    transcript = read_session(path).transcript
+    records = [t.meta.usage for t in transcript.turns if t.meta.usage is not None]
+    # The quit recorded the first sitting's spend; the second sitting added its own.
+    assert len(first) == 1 and len(records) >= 2
+    total = sum(r.usage.total_tokens for r in records)
+    assert first[0].usage.total_tokens > 0 and total > first[0].usage.total_tokens
+    (line,) = [x for x in models_and_cost(transcript, None) if x.startswith("Interviewer model")]
+    assert line.startswith(f"Interviewer model openai/m: {total:,} tokens")

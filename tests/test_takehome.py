@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from mockloop.cli.app import app
-from mockloop.models import TurnKind
 from mockloop.store import read_session
 from mockloop.takehome import collect
 
@@ -74,11 +73,11 @@ def test_submit_scores_correctness_by_hidden_tests(
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     turns = read_session(Path(payload["transcript"])).transcript.turns
-    hidden = next(t for t in turns if t.kind is TurnKind.TEST_RUN and t.meta["label"] == "hidden")
-    assert (hidden.meta["passed"], hidden.meta["total"]) == (passed, 4)
+    hidden = next(t for t in turns if t.meta.tests and t.meta.tests.label == "hidden")
+    assert (hidden.meta.tests.passed, hidden.meta.tests.total) == (passed, 4)
     assert "test_ties" not in hidden.text  # hidden tests show counts, never their content
-    submission = next(t for t in turns if t.meta.get("submission"))
-    assert "counter.py" in submission.meta["files"] and "Counter" in submission.text
+    submission = next(t for t in turns if t.meta.submission)
+    assert "counter.py" in submission.meta.files and "Counter" in submission.text
     (question,) = payload["scorecard"]["questions"]
     scores = {c["criterion"]: c["score"] for c in question["criteria"]}
     assert scores["correctness"] == correctness

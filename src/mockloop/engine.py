@@ -26,6 +26,7 @@ from mockloop.models import (
     SessionInfo,
     Turn,
     TurnKind,
+    TurnMeta,
 )
 from mockloop.ports import (
     Action,
@@ -158,14 +159,14 @@ class Engine:
 
     def _notices(self, round_: Round, question_id: str | None) -> None:
         """Record what the interviewer reported (e.g. falling back to offline) as system notes."""
-        for text in self.interviewer.drain_notices():
+        for notice in self.interviewer.drain_notices():
             self._emit(
                 Role.SYSTEM,
                 TurnKind.NOTE,
-                text,
+                notice.text,
                 round_,
                 question_id=question_id,
-                meta={"interviewer_notice": True},
+                meta=TurnMeta(interviewer_notice=True, usage=notice.usage),
             )
 
     def _event(self, event: Event) -> None:
@@ -192,19 +193,26 @@ class Engine:
             try:
                 step = self._run_round(plan)
             except StopSession as stop:
+                self._end_sitting(plan.round)
                 self._emit(
                     Role.SYSTEM,
                     TurnKind.NOTE,
                     f"Session stopped: {stop}",
                     plan.round,
-                    meta={"paused": True, "stopped": True},
+                    meta=TurnMeta(paused=True, stopped=True),
                 )
                 return Outcome.QUIT
             if step is _Step.QUIT:
                 return Outcome.QUIT
         if not self.record.transcript.ended:
+            self._end_sitting(self.info.plan[-1].round)
             self._event(Event(event="session_done"))
         return Outcome.COMPLETED
+
+    def _end_sitting(self, round_: Round) -> None:
+        """Before stopping: the interviewer reports what it has not yet (e.g. model usage)."""
+        self.interviewer.end_sitting()
+        self._notices(round_, None)
 
     def _run_round(self, plan: RoundPlan) -> _Step:
         questions = [self.library.question(q) for q in plan.question_ids]
@@ -241,7 +249,7 @@ class Engine:
                 text,
                 plan.round,
                 question_id=question.id,
-                meta={"index": index, "total": total},
+                meta=TurnMeta(index=index, total=total),
             )
         while True:
             reply, spent, prompt = self._ask_candidate(plan, question, index, total)
@@ -291,7 +299,7 @@ class Engine:
                 round_,
                 question_id=qid,
                 elapsed_s=spent,
-                meta={"hint": True},
+                meta=TurnMeta(hint=True),
             )
             return None
         if reply.action is Action.RUN_TESTS:
@@ -300,6 +308,7 @@ class Engine:
             return None
         if reply.action is Action.QUIT:
             self.exit_status = reply.exit_status
+            self._end_sitting(round_)
             self._emit(
                 Role.SYSTEM,
                 TurnKind.NOTE,
@@ -307,7 +316,7 @@ class Engine:
                 round_,
                 question_id=qid,
                 elapsed_s=spent,
-                meta={"paused": True, "draft": reply.text},
+                meta=TurnMeta(paused=True, draft=reply.text),
             )
             return _Step.QUIT
         if reply.action in (Action.SKIP, Action.END_ROUND):
@@ -330,7 +339,7 @@ class Engine:
                 round_,
                 question_id=qid,
                 elapsed_s=spent,
-                meta={"action": reply.action.value},
+                meta=TurnMeta(action=reply.action.value),
             )
             self._finish(plan, question, reply.action.value)
             return _Step.DONE if reply.action is Action.SKIP else _Step.END_ROUND
@@ -368,7 +377,7 @@ class Engine:
                 f"Time ran out for this {scope}.",
                 round_,
                 question_id=qid,
-                meta={"timeout": scope},
+                meta=TurnMeta(timeout=scope),
             )
             self._finish(plan, question, f"{scope} time ran out")
             return _Step.END_ROUND if r_over else _Step.DONE
@@ -384,7 +393,7 @@ class Engine:
                     follow_up,
                     round_,
                     question_id=qid,
-                    meta={"number": asked + 1},
+                    meta=TurnMeta(number=asked + 1),
                 )
                 return None
         self._finish(plan, question, "answered")
@@ -412,7 +421,7 @@ class Engine:
                 round_,
                 question_id=question.id,
                 elapsed_s=spent,
-                meta=summary.meta,
+                meta=TurnMeta(tests=summary.record),
             )
             spent = 0.0
 
@@ -426,8 +435,8 @@ class Engine:
 def _pending_draft(turns: list[Turn]) -> str:
     """The draft saved by the last pause, unless the candidate has answered since."""
     for turn in reversed(turns):
-        if turn.meta.get("paused"):
-            return str(turn.meta.get("draft") or "")
+        if turn.meta.paused:
+            return turn.meta.draft or ""
         if turn.role is Role.CANDIDATE:
             return ""
     return ""

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mockloop import __version__
 from mockloop.content import Library
-from mockloop.models import Role, Scorecard, Transcript, TurnKind, utcnow
+from mockloop.models import Role, Scorecard, Transcript, Usage, utcnow
 from mockloop.redact import redact, redact_data, secret_values
 from mockloop.reports import engine_line, fmt_score
 from mockloop.store import SessionRecord
@@ -77,14 +77,25 @@ def models_and_cost(transcript: Transcript, card: Scorecard | None) -> list[str]
         else info.interviewer.removeprefix("llm:")
     )
     lines = [f"Interviewer: {interviewer}"]
-    usage = [
-        turn.text
-        for turn in transcript.turns
-        if turn.kind is TurnKind.NOTE and turn.text.startswith("Interviewer model ")
+    lines += [
+        f"Interviewer model {model}: {spent.total_tokens:,} tokens"
+        f"{' (estimated)' if spent.estimated else ''}, "
+        + ("cost unknown" if spent.cost_usd is None else f"${spent.cost_usd:.4f}")
+        + " in all sittings."
+        for model, spent in interviewer_usage(transcript).items()
     ]
-    lines += usage[-1:]  # the meter is cumulative: the last note is the session's total
     lines.append(engine_line(card) if card else "Not scored yet.")
     return lines
+
+
+def interviewer_usage(transcript: Transcript) -> dict[str, Usage]:
+    """What each interviewer model cost over the whole session, every resume included."""
+    totals: dict[str, Usage] = {}
+    for turn in transcript.turns:
+        record = turn.meta.usage
+        if record is not None and record.who == "interviewer":
+            totals[record.model] = totals.get(record.model, Usage(cost_usd=0.0)) + record.usage
+    return totals
 
 
 def review(transcript: Transcript, card: Scorecard | None, library: Library) -> dict[str, Any]:

@@ -6,17 +6,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from mockloop.models import (
     Event,
     JudgeInfo,
+    ModelUsage,
     Question,
     QuestionScore,
     Round,
     Rubric,
+    TestRunRecord,
     Transcript,
     Turn,
+    TurnMeta,
 )
 
 
@@ -118,7 +121,7 @@ class Reply:
     action: Action
     text: str = ""
     timed_out: bool = False
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: TurnMeta = field(default_factory=TurnMeta)
     exit_status: int | None = None  # a QUIT caused by Ctrl-C or a signal: the shell's status
 
 
@@ -128,6 +131,14 @@ class Candidate(Protocol):
     def reply(self, prompt: Prompt) -> Reply:
         """Answer (or act on) one prompt."""
         ...
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something an interviewer reports for the transcript: a fallback, or what a model cost."""
+
+    text: str
+    usage: ModelUsage | None = None
 
 
 class Interviewer(Protocol):
@@ -159,7 +170,11 @@ class Interviewer(Protocol):
         """The interviewer's closing line for a round."""
         ...
 
-    def drain_notices(self) -> list[str]:
+    def end_sitting(self) -> None:
+        """The session stops here for now (quit, stopped or done): queue what is unreported."""
+        ...
+
+    def drain_notices(self) -> list[Notice]:
         """Things the transcript must record, e.g. a switch to the offline interviewer."""
         ...
 
@@ -222,7 +237,7 @@ class RunSummary:
     passed: int
     total: int
     text: str  # what the candidate sees
-    meta: dict[str, Any] = field(default_factory=dict)
+    record: TestRunRecord  # what the transcript keeps
 
 
 class CodeRunner(Protocol):

@@ -8,7 +8,16 @@ from pathlib import Path
 
 from mockloop.content import Library
 from mockloop.errors import MockloopError
-from mockloop.models import ROUND_DURATIONS, Question, Role, Round, RoundPlan, SessionInfo, Turn
+from mockloop.models import (
+    ROUND_DURATIONS,
+    Question,
+    Role,
+    Round,
+    RoundPlan,
+    SessionInfo,
+    Turn,
+    TurnMeta,
+)
 from mockloop.models import TurnKind as Kind
 from mockloop.ports import RunSummary
 from mockloop.sandbox.summary import summarise
@@ -136,15 +145,15 @@ def record_submission(
 ) -> None:
     """Write the brief, the submitted files and the test runs as the session's first turns."""
     turns = [
-        (Role.INTERVIEWER, Kind.QUESTION, question.prompt.strip(), {"index": 1, "total": 1}),
+        (Role.INTERVIEWER, Kind.QUESTION, question.prompt.strip(), TurnMeta(index=1, total=1)),
         (
             Role.CANDIDATE,
             Kind.ANSWER,
             submission.as_text(),
-            {"submission": True, "files": sorted(submission.files), "skipped": submission.skipped},
+            TurnMeta(submission=True, files=sorted(submission.files), skipped=submission.skipped),
         ),
-        *((Role.SYSTEM, Kind.TEST_RUN, run.text, run.meta) for run in runs),
-        (Role.INTERVIEWER, Kind.NOTE, DEBRIEF, {"debrief": True}),
+        *((Role.SYSTEM, Kind.TEST_RUN, run.text, TurnMeta(tests=run.record)) for run in runs),
+        (Role.INTERVIEWER, Kind.NOTE, DEBRIEF, TurnMeta(debrief=True)),
     ]
     for seq, (role, kind, text, meta) in enumerate(turns):
         writer.turn(

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mockloop.content import ContentError, Problem, display_path, read_yaml
+from mockloop.models import TurnMeta
 from mockloop.ports import Action, Prompt, Reply
 
 _SEPARATOR = re.compile(r"^\s*---\s*$", re.M)
@@ -36,7 +37,7 @@ class ScriptedCandidate:
         )
         answer = next(source, None)
         if answer is None:
-            return Reply(Action.SKIP, meta={"reason": "no scripted answer"})
+            return Reply(Action.SKIP, meta=TurnMeta(reason="no scripted answer"))
         self.answered[prompt.question.id] += 1
         return Reply(Action.ANSWER, answer.strip())
 

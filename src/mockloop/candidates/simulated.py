@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from enum import StrEnum
 
-from mockloop.models import Question, SampleLabel
+from mockloop.models import Question, SampleLabel, TurnMeta
 from mockloop.ports import Action, Prompt, Reply
 from mockloop.prompts import load_prompt
 from mockloop.sandbox.summary import CODE_FENCE
@@ -96,7 +96,7 @@ class SimulatedCandidate:
             text = adversarial
         else:
             text = self._first(question) if first else self._follow_up(question, prompt.message)
-        return Reply(Action.ANSWER, text, meta={"simulated": self.mode.value})
+        return Reply(Action.ANSWER, text, meta=TurnMeta(simulated=self.mode.value))
 
     def _adversarial(self) -> str | None:
         """The same kind of non-answer to every prompt, or None for the sample-based modes."""
@@ -156,4 +156,4 @@ class LLMCandidate:
         system = {"role": "system", "content": load_prompt("candidate-v1")}
         text = self._complete([system, *thread])
         thread.append({"role": "assistant", "content": text})
-        return Reply(Action.ANSWER, text, meta={"simulated": "llm"})
+        return Reply(Action.ANSWER, text, meta=TurnMeta(simulated="llm"))

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from mockloop.interviewers.scripted import ScriptedInterviewer
-from mockloop.models import Question, Role, Round, Turn, TurnKind
-from mockloop.ports import StopSession, StreamView
+from mockloop.models import ModelUsage, Question, Role, Round, Turn, TurnKind, Usage
+from mockloop.ports import Notice, StopSession, StreamView
 from mockloop.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -75,10 +75,11 @@ class LLMInterviewer:
         self.on_retry = on_retry  # tells the person the provider is being retried
         self.name = f"llm:{gateway.settings.model}"
         self.failed = False
-        self._notices: list[str] = []
+        self._notices: list[Notice] = []
+        self._reported = Usage(cost_usd=0.0)  # what this instance already put in the transcript
         self._round = Round.FUNDAMENTALS
 
-    def drain_notices(self) -> list[str]:
+    def drain_notices(self) -> list[Notice]:
         """System notes to record (e.g. a switch to the offline interviewer), then forget them."""
         notices, self._notices = self._notices, []
         return notices
@@ -88,8 +89,10 @@ class LLMInterviewer:
             raise StopSession(f"{exc}. Everything is saved; resume to continue.") from exc
         self.failed = True
         self._notices.append(
-            f"{exc.summary.rstrip('.')}. The interview continues on the offline interviewer; "
-            "re-run scoring later with `mockloop score`."
+            Notice(
+                f"{exc.summary.rstrip('.')}. The interview continues on the offline interviewer; "
+                "re-run scoring later with `mockloop score`."
+            )
         )
 
     def _call(self, messages: Messages, offline: Callable[[], str | None]) -> str | None:
@@ -167,8 +170,31 @@ class LLMInterviewer:
 
     def close_round(self, round_: Round) -> str:
         """A fixed closing line (no model call needed); the round's model usage is noted."""
-        self._notices.append(usage_line("Interviewer", self.gateway))
+        self._notices.append(self._usage_notice())
         return self.fallback.close_round(round_)
+
+    def end_sitting(self) -> None:
+        """Record what was spent since the last usage note, so resumes add up."""
+        if self.gateway.meter.total.total_tokens > self._reported.total_tokens:
+            self._notices.append(self._usage_notice())
+
+    def _usage_notice(self) -> Notice:
+        """The usage line, with what was spent since the last one as data the export adds up."""
+        total = self.gateway.meter.total
+        spent = ModelUsage(
+            who="interviewer",
+            model=self.gateway.settings.model,
+            usage=Usage(
+                prompt_tokens=total.prompt_tokens - self._reported.prompt_tokens,
+                completion_tokens=total.completion_tokens - self._reported.completion_tokens,
+                cost_usd=None
+                if total.cost_usd is None or self._reported.cost_usd is None
+                else total.cost_usd - self._reported.cost_usd,
+                estimated=total.estimated,
+            ),
+        )
+        self._reported = total
+        return Notice(usage_line("Interviewer", self.gateway), usage=spent)
 
 
 def usage_line(who: str, gateway: Gateway) -> str:

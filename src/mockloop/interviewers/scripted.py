@@ -5,6 +5,7 @@ from __future__ import annotations
 from mockloop.analysis.embedding import Similarity, default_similarity
 from mockloop.analysis.keypoints import analyse
 from mockloop.models import FollowUp, Question, Role, Round, Turn, TurnKind
+from mockloop.ports import Notice
 
 FRAMING: dict[Round, str] = {
     Round.CODING: (
@@ -77,7 +78,10 @@ class ScriptedInterviewer:
         """A fixed closing line."""
         return f"That's the end of the {round_.title} round. Thank you."
 
-    def drain_notices(self) -> list[str]:
+    def end_sitting(self) -> None:
+        """The scripted interviewer spends nothing."""
+
+    def drain_notices(self) -> list[Notice]:
         """The scripted interviewer has nothing to report."""
         return []
 

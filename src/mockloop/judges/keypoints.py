@@ -18,7 +18,6 @@ from mockloop.models import (
     Round,
     Rubric,
     Transcript,
-    TurnKind,
 )
 
 PROMPT_VERSION = "keypoints-v1"
@@ -157,7 +156,7 @@ def _tests(criterion: Criterion, question: Question, transcript: Transcript) -> 
     runs = [
         t
         for t in transcript.for_question(question.id)
-        if t.kind is TurnKind.TEST_RUN and t.meta.get("label") == "hidden"
+        if t.meta.tests is not None and t.meta.tests.label == "hidden"
     ]
     if not runs:
         return CriterionScore(
@@ -166,8 +165,8 @@ def _tests(criterion: Criterion, question: Question, transcript: Transcript) -> 
             rationale="Insufficient evidence: the hidden tests were never run (no /submit).",
             flags=["insufficient evidence"],
         )
-    last = runs[-1].meta
-    passed, total = int(last.get("passed", 0)), int(last.get("total", 0))
+    last = runs[-1].meta.tests
+    passed, total = (last.passed, last.total) if last is not None else (0, 0)
     rate = passed / total if total else 0.0
     return CriterionScore(
         criterion=criterion.id,

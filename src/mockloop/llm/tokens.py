@@ -18,9 +18,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from mockloop.llm.errors import debug_enabled
+from mockloop.models import Usage as Usage  # re-exported: the gateway's callers meet it here
 
 DEFAULT_WINDOW = 8192  # input tokens assumed when litellm does not know the model
 DEFAULT_OUTPUT = 1024  # output tokens reserved (and priced) when max_tokens is not set
@@ -156,22 +155,6 @@ def fit_to_budget(
 
 
 # -- usage and cost ---------------------------------------------------------------------------
-
-
-class Usage(BaseModel):
-    """Tokens and cost of one call (or a sum); `estimated` when tiktoken filled in the counts."""
-
-    model_config = ConfigDict(frozen=True)
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float | None = None
-    estimated: bool = False
-
-    @property
-    def total_tokens(self) -> int:
-        """Prompt plus completion tokens."""
-        return self.prompt_tokens + self.completion_tokens
 
 
 def litellm_price(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:

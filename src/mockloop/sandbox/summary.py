@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from mockloop.models import Question
+from mockloop.models import Question, TestOutcome, TestRunRecord
 from mockloop.ports import CodeRunner as CodeRunner  # re-exported for adapters
 from mockloop.ports import RunSummary
 
@@ -45,14 +45,14 @@ def summarise(result: TestRun, label: str) -> RunSummary:
             mark = "✓" if outcome.passed else "✗"
             message = f": {outcome.message}" if outcome.message else ""
             lines.append(f"  {mark} {outcome.name}{message}")
-            outcomes.append(outcome.model_dump())
-    meta = {
-        "label": label,
-        "status": str(result.status),
-        "passed": result.passed,
-        "total": result.total,
-        "outcomes": outcomes,
-    }
+            outcomes.append(TestOutcome(**outcome.model_dump()))
+    record = TestRunRecord(
+        label="hidden" if label == "hidden" else "visible",
+        status=str(result.status),
+        passed=result.passed,
+        total=result.total,
+        outcomes=outcomes,
+    )
     return RunSummary(
-        label, str(result.status), result.passed, result.total, "\n".join(lines), meta
+        label, str(result.status), result.passed, result.total, "\n".join(lines), record
     )

@@ -88,9 +88,9 @@ def duration(seconds: float) -> str:
 
 def _status(turns: list[Turn], question_id: str) -> str:
     own = [t for t in turns if t.question_id == question_id]
-    if any(t.meta.get("action") == "skip" for t in own if t.role is Role.SYSTEM):
+    if any(t.meta.action == "skip" for t in own if t.role is Role.SYSTEM):
         return "skipped"
-    if any(t.meta.get("timeout") for t in own if t.role is Role.SYSTEM):
+    if any(t.meta.timeout for t in own if t.role is Role.SYSTEM):
         return "timed out"
     if any(t.kind is TurnKind.ANSWER for t in own):
         return "answered"

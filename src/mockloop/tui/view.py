@@ -45,7 +45,7 @@ class TranscriptView:
     def _show(self, turn: Turn) -> None:
         console = self.terminal.err
         if turn.kind is TurnKind.QUESTION:
-            index, total = turn.meta.get("index"), turn.meta.get("total")
+            index, total = turn.meta.index, turn.meta.total
             title = f"{turn.round.title} · question {index} of {total}"
             console.print(question_panel(turn.text, title))
         elif turn.role is Role.INTERVIEWER:
@@ -86,7 +86,7 @@ class TranscriptView:
                 if turn.role is Role.CANDIDATE and not self.show_candidate:
                     you = Text("You: ", style="green") + Text(_shorten(turn.text))
                     self.terminal.err.print(you)
-                elif not turn.meta.get("paused"):
+                elif not turn.meta.paused:
                     self._show(turn)
 
 
@@ -98,8 +98,8 @@ _ACTION_LINES = {"skip": "Skipped.", "end_round": "You ended the round."}
 def _system_line(turn: Turn) -> RenderableType:
     if turn.kind is TurnKind.TEST_RUN:
         return Padding(Text(turn.text, style="magenta"), (0, 0, 0, 2))
-    style = "bold red" if turn.meta.get("timeout") else "yellow"
-    return Text(_ACTION_LINES.get(turn.meta.get("action", ""), turn.text), style=style)
+    style = "bold red" if turn.meta.timeout else "yellow"
+    return Text(_ACTION_LINES.get(turn.meta.action or "", turn.text), style=style)
 
 
 def _shorten(text: str, limit: int = 300) -> str:
