@@ -54,3 +54,24 @@ def test_a_wrong_import_breaks_the_contract_and_is_named(tmp_path: Path) -> None
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Only mockloop.tui and mockloop.cli use rich BROKEN" in result.stdout
     assert "mockloop.models -> rich (l.1)" in result.stdout
+
+
+def test_a_test_can_run_a_command_in_its_own_environment_and_ctrl_c_exits_130() -> None:
+    """httpie-style: the caller hands the app its Environment; Ctrl-C anywhere exits 130."""
+    from typer.testing import CliRunner
+
+    from mockloop.cli.app import app
+    from mockloop.environment import Environment
+
+    asked: list[bool] = []
+
+    def interrupted_terminal(quiet: bool) -> object:
+        asked.append(quiet)
+        raise KeyboardInterrupt  # as if Ctrl-C arrived while the command was starting
+
+    env = Environment(make_terminal=interrupted_terminal, stdin_isatty=False)  # type: ignore[arg-type]
+    result = CliRunner().invoke(app, ["banks", "list"], obj=env)
+    assert asked == [False]
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "Interrupted."
+    assert "Aborted" not in result.output

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from mockloop.content import Library
-from mockloop.models import Role, TurnKind
-from mockloop.ports import Action, FakeClock, Prompt, Reply
+from mockloop.interviewers.scripted import ScriptedInterviewer
+from mockloop.models import Question, Role, Turn, TurnKind
+from mockloop.ports import Action, FakeClock, Prompt, Reply, SilentListener
+from mockloop.sessions import run_session
 from mockloop.store import read_session
 
 from helpers import FunctionCandidate, Outcome, new_session, run
@@ -43,13 +45,29 @@ def test_round_flow_asks_follow_ups_on_missed_points_then_moves_on(
     assert result.record.transcript.ended
 
 
+class InsistentInterviewer(ScriptedInterviewer):
+    """Proposes a follow-up after every answer, as an over-eager model might."""
+
+    def follow_up(self, question: Question, turns: list[Turn]) -> str | None:
+        return "Tell me more."
+
+
 def test_follow_ups_never_exceed_the_bank_limit(mini_library: Library) -> None:
     path = new_session(mini_library, topics=["rag"], count=1)
-    question = mini_library.question("mini-hybrid-search")
-    assert question.max_follow_ups == 2
+    assert mini_library.question("mini-hybrid-search").max_follow_ups == 2
     candidate = FunctionCandidate(lambda p: Reply(Action.ANSWER, "Something vague about search."))
-    turns = run(path, mini_library, candidate).record.transcript.turns
-    assert sum(t.kind is TurnKind.FOLLOW_UP for t in turns) <= 2
+    result = run_session(
+        path,
+        mini_library,
+        interviewer=InsistentInterviewer(),
+        candidate=candidate,
+        clock=FakeClock(),
+        listener=SilentListener(),
+    )
+    turns = result.record.transcript.turns
+    # The interviewer asked for more every time; the engine stopped it at the bank's limit.
+    assert [t.text for t in turns if t.kind is TurnKind.FOLLOW_UP] == ["Tell me more."] * 2
+    assert len(candidate.prompts) == 3 and result.outcome is Outcome.COMPLETED
 
 
 def test_a_complete_answer_gets_no_follow_up(mini_library: Library) -> None:

@@ -13,10 +13,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mockloop.config import Settings, load_settings
-from mockloop.ports import PausableClock
 
 if TYPE_CHECKING:  # the terminal is the tui's; the core only passes it on
+    from mockloop.ports import PausableClock
     from mockloop.tui.terminal import Terminal
+
+
+def _pausable_clock() -> PausableClock:
+    # Imported here: ports loads pydantic, which `mockloop --help` must not pay for.
+    from mockloop.ports import PausableClock
+
+    return PausableClock()
 
 
 @dataclass
@@ -28,7 +35,7 @@ class Environment:
     stdout_isatty: bool = field(default_factory=lambda: sys.stdout.isatty())
     # One pausable clock: the engine measures time with the clock that /pause and the Ctrl-C
     # menu stop, so the terminal candidate and the engine must share it.
-    clock: PausableClock = field(default_factory=PausableClock)
+    clock: PausableClock = field(default_factory=_pausable_clock)
     quiet: bool = False  # --json: stdout carries the document only
     debug: bool = False  # --traceback: show tracebacks (the debug setting also does)
     _terminal: Terminal | None = field(default=None, init=False, repr=False)

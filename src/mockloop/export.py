@@ -71,11 +71,7 @@ _SPEAKER = {Role.INTERVIEWER: "Interviewer", Role.CANDIDATE: "Candidate", Role.S
 def models_and_cost(transcript: Transcript, card: Scorecard | None) -> list[str]:
     """Which engines ran and what they cost, one line each."""
     info = transcript.session
-    interviewer = (
-        "scripted (offline)"
-        if info.interviewer == "scripted"
-        else info.interviewer.removeprefix("llm:")
-    )
+    interviewer = info.interviewer_model or "scripted (offline)"
     lines = [f"Interviewer: {interviewer}"]
     lines += [
         f"Interviewer model {model}: {spent.total_tokens:,} tokens"

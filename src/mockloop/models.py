@@ -404,6 +404,11 @@ class RoundPlan(Strict):
     time_limit_s: int
 
 
+def interviewer_model(name: str) -> str | None:
+    """The model in an interviewer name (`llm:MODEL`); None for `scripted`, the offline one."""
+    return None if name == "scripted" else name.removeprefix("llm:")
+
+
 class SessionInfo(Strict):
     """What a session was started with: enough to resume or re-score it."""
 
@@ -415,6 +420,11 @@ class SessionInfo(Strict):
     time_scale: float = 1.0
     timer: bool = True
     mockloop_version: str = ""
+
+    @property
+    def interviewer_model(self) -> str | None:
+        """The interviewer's model, or None for the scripted (offline) interviewer."""
+        return interviewer_model(self.interviewer)
 
 
 class Transcript(Strict):

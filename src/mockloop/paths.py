@@ -6,6 +6,7 @@ Only the standard library and platformdirs: quick commands import this without p
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,8 +24,22 @@ __all__ = [
 ]
 
 
-# The source files that define the shape of a validated bank or rubric.
-SCHEMA_FILES = (Path(__file__).with_name("models.py"), Path(__file__).with_name("content.py"))
+# The modules that define the shape of a validated bank or rubric; found by import machinery,
+# not by file name, so a move or rename fails loudly here instead of silently skipping them.
+SCHEMA_MODULES = ("mockloop.models", "mockloop.content")
+
+
+def _source_files(modules: Iterable[str]) -> tuple[Path, ...]:
+    files = []
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None or not Path(spec.origin).is_file():
+            raise RuntimeError(f"{name}: its source file is missing; reinstall mockloop")
+        files.append(Path(spec.origin))
+    return tuple(files)
+
+
+SCHEMA_FILES = _source_files(SCHEMA_MODULES)
 
 
 def home() -> Path:
@@ -84,11 +99,14 @@ def content_fingerprint() -> str:
     ]
     # The cache holds validated models: a change to their definition (an editable install keeps
     # its version number) must invalidate it as surely as an edited bank.
-    for path in (*SCHEMA_FILES, *files):
+    for path in SCHEMA_FILES:  # no try: a schema file that vanished is a broken install
+        stat = path.stat()
+        digest.update(f"{path.resolve()}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+    for path in files:
         try:
             stat = path.stat()
         except OSError:
-            continue
+            continue  # a bank removed while we looked: the next fingerprint will not list it
         digest.update(f"{path.resolve()}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
     return digest.hexdigest()
 

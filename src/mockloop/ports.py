@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from mockloop.models import (
     Event,
@@ -21,6 +21,8 @@ from mockloop.models import (
     Turn,
     TurnMeta,
 )
+
+Messages = list[dict[str, Any]]  # a chat conversation as litellm and OpenAI take it
 
 
 class Clock(Protocol):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import mean
 
+from mockloop.models import interviewer_model
 from mockloop.store import Index, latest_per_question
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -28,9 +29,7 @@ class HistoryRow:
     @property
     def engine(self) -> str:
         """`offline` for the scripted interviewer, else the interviewer's model."""
-        return (
-            "offline" if self.interviewer == "scripted" else self.interviewer.removeprefix("llm:")
-        )
+        return interviewer_model(self.interviewer) or "offline"
 
 
 @dataclass(frozen=True)

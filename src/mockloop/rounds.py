@@ -26,6 +26,20 @@ ROUND_TITLES: dict[Round, str] = {
     Round.TAKEHOME: "Take-home practical",
 }
 
+# Short names where space is tight: a word in lists, and a column header in tables.
+ROUND_SHORT: dict[Round, str] = {
+    Round.CODING: "code",
+    Round.FUNDAMENTALS: "fund",
+    Round.SYSTEM_DESIGN: "design",
+    Round.TAKEHOME: "take-home",
+}
+ROUND_COLUMNS: dict[Round, str] = {
+    Round.CODING: "Code",
+    Round.FUNDAMENTALS: "Fund",
+    Round.SYSTEM_DESIGN: "SD",
+    Round.TAKEHOME: "TH",
+}
+
 # Default round durations of the loop mockloop simulates, in seconds.
 ROUND_DURATIONS: dict[Round, int] = {
     Round.CODING: 45 * 60,

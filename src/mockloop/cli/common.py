@@ -147,7 +147,7 @@ def welcome(terminal: Terminal, info: SessionInfo) -> None:
     from rich.panel import Panel
 
     from mockloop.rounds import ROUND_TITLES
-    from mockloop.tui.render import duration
+    from mockloop.timefmt import duration
 
     lines = []
     for item in info.plan:

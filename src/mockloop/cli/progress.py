@@ -22,19 +22,13 @@ from mockloop.cli.options import (
     SamplesOption,
 )
 from mockloop.errors import UserError
-from mockloop.rounds import ROUND_TITLES, Round
+from mockloop.rounds import ROUND_COLUMNS, ROUND_SHORT, ROUND_TITLES, Round
 
 if TYPE_CHECKING:
     from mockloop.progress import Stats
 
 # Narrow headers so that a session with all four rounds fits an 80-column terminal.
-ROUND_COLUMNS = {"coding": "Code", "fundamentals": "Fund", "system_design": "SD", "takehome": "TH"}
-SHORT_ROUND = {
-    "coding": "code",
-    "fundamentals": "fund",
-    "system_design": "design",
-    "takehome": "take-home",
-}
+SHORT_ROUND = {r.value: name for r, name in ROUND_SHORT.items()}
 
 
 def register(app: typer.Typer) -> None:
@@ -81,7 +75,7 @@ def history(
     table.add_column("Started", no_wrap=True)
     table.add_column("Engine (judge)", overflow="fold")
     for round_ in Round:
-        table.add_column(ROUND_COLUMNS[round_.value], justify="right", no_wrap=True)
+        table.add_column(ROUND_COLUMNS[round_], justify="right", no_wrap=True)
     table.add_column("All", justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     for row in rows:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mockloop.interviewers.scripted import ScriptedInterviewer
 from mockloop.models import ModelUsage, Question, Role, Round, Turn, TurnKind, Usage
-from mockloop.ports import Notice, StopSession, StreamView
+from mockloop.ports import Messages, Notice, StopSession, StreamView
 from mockloop.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from mockloop.llm.gateway import Gateway, LLMError
 
 PROMPT_VERSION = "interviewer-v1"
-Messages = list[dict[str, str]]
 
 
 class Decision(BaseModel):

@@ -34,7 +34,6 @@ from mockloop.llm.tokens import (
     DEFAULT_OUTPUT,
     CostCheck,
     CostMeter,
-    Messages,
     Usage,
     configure_offline_environment,
     count_message_tokens,
@@ -44,6 +43,7 @@ from mockloop.llm.tokens import (
     litellm_module,
     litellm_price,
 )
+from mockloop.ports import Messages
 
 __all__ = [
     "Completion",

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from mockloop.llm.errors import LLMError
+from mockloop.ports import Messages
 
 RECORD_ENV = "MOCKLOOP_RECORD"
 REPLAY_ENV = "MOCKLOOP_REPLAY"
-Messages = list[dict[str, Any]]
 
 
 def request_key(model: str, messages: Messages) -> str:

@@ -20,10 +20,10 @@ from typing import Any
 
 from mockloop.llm.errors import debug_enabled
 from mockloop.models import Usage as Usage  # re-exported: the gateway's callers meet it here
+from mockloop.ports import Messages
 
 DEFAULT_WINDOW = 8192  # input tokens assumed when litellm does not know the model
 DEFAULT_OUTPUT = 1024  # output tokens reserved (and priced) when max_tokens is not set
-Messages = list[dict[str, Any]]
 _O200K_PREFIXES = ("gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "chatgpt-4o", "o1", "o3", "o4")
 
 

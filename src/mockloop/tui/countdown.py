@@ -9,6 +9,7 @@ from prompt_toolkit.styles import Style
 
 from mockloop.ports import Prompt
 from mockloop.rounds import Round
+from mockloop.timefmt import clock_time
 
 WARN_AT = (300, 60)  # seconds left at which the candidate is warned once
 SHORT_TITLES = {
@@ -26,14 +27,6 @@ TOOLBAR_STYLE = Style.from_dict(
 )
 _HINTS = ("Esc+Enter submits · /help ", "Esc+Enter · /help ", "")
 _CODE_HINTS = ("/run tests · Esc+Enter submits ", "/run · Esc+Enter ", "")
-
-
-def format_left(seconds: float | None) -> str:
-    """`12:05` style time left, or `no limit`."""
-    if seconds is None:
-        return "no limit"
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60:d}:{seconds % 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -67,9 +60,9 @@ class TimeLeft:
         """`question 5:12 · round 40:01`, or `no time limit`."""
         if self.nearest is None:
             return "no time limit"
-        parts = [f"question {format_left(self.question)}"] if self.question is not None else []
+        parts = [f"question {clock_time(self.question)}"] if self.question is not None else []
         if self.round is not None:
-            parts.append(f"round {format_left(self.round)}")
+            parts.append(f"round {clock_time(self.round)}")
         return " · ".join(parts)
 
 

@@ -28,7 +28,7 @@ from mockloop.analysis.embedding import default_similarity
 from mockloop.errors import ExitStatus
 from mockloop.ports import Action, Clock, PausableClock, Prompt, Reply
 from mockloop.rounds import Round
-from mockloop.tui.countdown import TOOLBAR_STYLE, Warnings, format_left, time_left, toolbar
+from mockloop.tui.countdown import TOOLBAR_STYLE, Warnings, time_left, toolbar
 from mockloop.tui.keys import EditorState, Exit, editor_bindings, menu_bindings
 from mockloop.tui.signals import exit_status, intercept
 from mockloop.tui.slash import (
@@ -40,7 +40,7 @@ from mockloop.tui.slash import (
 )
 from mockloop.tui.terminal import Terminal
 
-__all__ = ["SLASH_COMMANDS", "TerminalCandidate", "format_left"]
+__all__ = ["SLASH_COMMANDS", "TerminalCandidate"]
 
 
 class TerminalCandidate:

@@ -10,6 +10,7 @@ from rich.text import Text
 from mockloop.content import Library
 from mockloop.models import QuestionScore, Role, Round, Scorecard, SessionInfo, Turn, TurnKind
 from mockloop.reports import engine_line, fmt_score
+from mockloop.timefmt import clock_time, duration
 from mockloop.tui.terminal import prose
 
 
@@ -72,18 +73,6 @@ def _bullets(items: list[str]) -> Table:
     for item in items:
         grid.add_row("•", item)
     return grid
-
-
-def clock_time(seconds: float) -> str:
-    """`12:05` for minutes and seconds."""
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60:d}:{seconds % 60:02d}"
-
-
-def duration(seconds: float) -> str:
-    """`45 min`, or `22:30` when the minutes are not whole."""
-    seconds = int(seconds)
-    return f"{seconds // 60} min" if seconds % 60 == 0 else clock_time(seconds)
 
 
 def _status(turns: list[Turn], question_id: str) -> str:
