@@ -207,6 +207,42 @@ def load_rubric(path: Path) -> Rubric:
     return load_model(path, Rubric)[0]
 
 
+_COMMENT_AFTER = re.compile(r"\s+#")
+
+
+def comment_warnings(path: Path) -> list[Problem]:
+    """Unquoted values followed on their line by ` #`: YAML drops the rest as a comment.
+
+    `text: marks pieces with ## and ...` silently becomes `marks pieces with`; the author
+    almost always meant the `#` as text and should quote the value.
+    """
+    data, source = read_yaml(path)
+    del data
+    lines = path.read_text(encoding="utf-8").splitlines()
+    problems: list[Problem] = []
+    stack: list[tuple[yaml.Node, Loc]] = [(source.root, ())] if source.root is not None else []
+    while stack:
+        node, loc = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((value, (*loc, str(key.value))) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*loc, index)) for index, item in enumerate(node.value))
+        elif isinstance(node, yaml.ScalarNode) and not node.style and node.value:
+            end = node.end_mark
+            rest = lines[end.line][end.column :] if end.line < len(lines) else ""
+            if _COMMENT_AFTER.match(rest):
+                problems.append(
+                    Problem(
+                        source.path,
+                        end.line + 1,
+                        format_loc(loc),
+                        "warning: ' #' after an unquoted value starts a YAML comment, so the "
+                        "rest of the line is dropped; quote the value if '#' is part of it",
+                    )
+                )
+    return sorted(problems, key=lambda p: p.line)
+
+
 # ---------------------------------------------------------------------------------------------
 # The library: every bank and rubric, cross-checked
 

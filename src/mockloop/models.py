@@ -7,7 +7,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from mockloop.analysis.text import words
 
 # Re-exported: the round names are part of the domain model's vocabulary.
 from mockloop.rounds import ROUND_DURATIONS as ROUND_DURATIONS
@@ -46,6 +56,20 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
 Score = Annotated[int, Field(ge=1, le=5)]
 
 
+def _has_word_token(alias: str) -> str:
+    """Reject an alias the scorer can never match: it must contain a word (letters or digits)."""
+    if not words(alias):
+        raise ValueError(
+            f"alias {alias!r} has no word tokens (letters or digits), so no answer can match it; "
+            "write the idea in words"
+        )
+    return alias
+
+
+# An alias the offline scorer matches as a phrase: it must contain at least one word token.
+Alias = Annotated[str, AfterValidator(_has_word_token)]
+
+
 # ---------------------------------------------------------------------------------------------
 # Question banks
 
@@ -58,7 +82,7 @@ class Misconception(Strict):
     """
 
     claim: str = Field(min_length=3)  # the wrong claim, written as a sentence a candidate says
-    aliases: list[str] = Field(default_factory=list)  # other wordings of the same wrong claim
+    aliases: list[Alias] = Field(default_factory=list)  # other wordings of the same wrong claim
     correction: str = Field(min_length=3)
 
 
@@ -67,7 +91,7 @@ class KeyPoint(Strict):
 
     id: Slug
     text: str = Field(min_length=3)
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[Alias] = Field(default_factory=list)
     misconceptions: list[Misconception] = Field(default_factory=list)
     # The rubric criterion this point is evidence for, when a rubric scores several criteria on
     # coverage (system design: requirements, architecture, evaluation). Offline, each of those

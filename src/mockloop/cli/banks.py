@@ -56,7 +56,7 @@ def validate(
     ] = None,
 ) -> None:
     """Check banks and rubrics; print one line per problem; exit 1 if any file is bad."""
-    from mockloop.content import ContentError, load_library, read_yaml
+    from mockloop.content import ContentError, comment_warnings, load_library, read_yaml
     from mockloop.paths import content_dirs, yaml_files
 
     files = yaml_files(paths) if paths else []
@@ -67,6 +67,10 @@ def validate(
             data, _ = read_yaml(file)
             is_rubric = isinstance(data, dict) and "rubric" in data and "bank" not in data
             (rubric_files if is_rubric else bank_files).append(file)
+        # Warnings do not fail the check: a trailing comment after a value can be deliberate.
+        for file in bank_files if paths else yaml_files(content_dirs("question_banks")):
+            for warning in comment_warnings(file):
+                typer.echo(str(warning), err=True)
         load_library(
             bank_files or (content_dirs("question_banks") if not paths else [Path("/nonexistent")]),
             [*content_dirs("rubrics"), *rubric_files],
