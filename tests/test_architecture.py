@@ -75,3 +75,18 @@ def test_a_test_can_run_a_command_in_its_own_environment_and_ctrl_c_exits_130() 
     assert result.exit_code == 130
     assert result.stderr.strip() == "Interrupted."
     assert "Aborted" not in result.output
+
+
+def test_the_readme_drives_a_run_from_python_without_typer() -> None:
+    """The Architecture section's example is real: a run driven from Python, scored."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Architecture") :]
+    code = section[section.index("```python\n") + len("```python\n") :]
+    code = code[: code.index("```")]
+    env = {**os.environ}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    status, overall = result.stdout.split()
+    assert status == "0" and 1.0 <= float(overall) <= 5.0

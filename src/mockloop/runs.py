@@ -133,7 +133,7 @@ def candidate(
     options: RunOptions,
     settings: Settings,
     env: Environment,
-    person: Callable[[], Candidate],
+    person: Callable[[], Candidate] | None = None,
 ) -> Candidate:
     """An answers file or a simulated candidate, else stdin when it is not a terminal, else
     `person()`, the one at the keyboard."""
@@ -148,6 +148,8 @@ def candidate(
 
         # Never wait for a key that cannot come: take whatever stdin holds, then move on.
         return ScriptedCandidate(in_order=split_answers(sys.stdin.read()))
+    if person is None:
+        raise UserError("nobody to answer: give answers (--answers) or a candidate model")
     return person()
 
 
@@ -165,7 +167,9 @@ def simulated_candidate(value: str, settings: Settings) -> Candidate:
     return LLMCandidate(lambda messages: llm.complete(messages).text)
 
 
-def prepare(options: RunOptions, env: Environment, person: Callable[[], Candidate]) -> PreparedRun:
+def prepare(
+    options: RunOptions, env: Environment, person: Callable[[], Candidate] | None = None
+) -> PreparedRun:
     """Check options, read settings, choose the candidate: bad input fails here, before a file."""
     if options.answers is not None and options.candidate_model is not None:
         raise UserError("use --answers or --candidate-model, not both")
@@ -185,7 +189,7 @@ def prepare(options: RunOptions, env: Environment, person: Callable[[], Candidat
 def start_interview(
     library: Library,
     prepared: PreparedRun,
-    rounds: Sequence[Round],
+    rounds: Sequence[Round | str],
     *,
     topics: Sequence[str] = (),
     difficulty: Difficulty | None = None,
@@ -200,7 +204,7 @@ def start_interview(
 
     info = plan_session(
         library,
-        list(dict.fromkeys(rounds or list(Round))),
+        list(dict.fromkeys(Round(r) for r in rounds or list(Round))),
         interviewer=interviewer_name(prepared.settings),
         topics=topics,
         difficulty=difficulty,
