@@ -8,7 +8,6 @@ backend, record/replay) asks `current()`, which is the same merge without flags.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -121,6 +120,8 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
 def _from_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
+    import tomllib  # only when there is a file: most runs have none, and start-up counts
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

@@ -12,18 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mockloop.config import Settings, load_settings
-
 if TYPE_CHECKING:  # the terminal is the tui's; the core only passes it on
+    from mockloop.config import Settings
     from mockloop.ports import PausableClock
     from mockloop.tui.terminal import Terminal
-
-
-def _pausable_clock() -> PausableClock:
-    # Imported here: ports loads pydantic, which `mockloop --help` must not pay for.
-    from mockloop.ports import PausableClock
-
-    return PausableClock()
 
 
 @dataclass
@@ -33,12 +25,21 @@ class Environment:
     make_terminal: Callable[[bool], Terminal]  # quiet -> terminal; called at most once
     stdin_isatty: bool = field(default_factory=lambda: sys.stdin.isatty())
     stdout_isatty: bool = field(default_factory=lambda: sys.stdout.isatty())
-    # One pausable clock: the engine measures time with the clock that /pause and the Ctrl-C
-    # menu stop, so the terminal candidate and the engine must share it.
-    clock: PausableClock = field(default_factory=_pausable_clock)
     quiet: bool = False  # --json: stdout carries the document only
     debug: bool = False  # --traceback: show tracebacks (the debug setting also does)
     _terminal: Terminal | None = field(default=None, init=False, repr=False)
+    _clock: PausableClock | None = field(default=None, repr=False)
+
+    @property
+    def clock(self) -> PausableClock:
+        """One pausable clock: the engine measures time with the clock that /pause and the
+        Ctrl-C menu stop, so the terminal candidate and the engine share this one."""
+        if self._clock is None:
+            # Imported here: ports loads pydantic, which quick commands must not pay for.
+            from mockloop.ports import PausableClock
+
+            self._clock = PausableClock()
+        return self._clock
 
     @property
     def terminal(self) -> Terminal:
@@ -49,4 +50,6 @@ class Environment:
 
     def settings(self, **flags: Any) -> Settings:
         """Settings from flags, then MOCKLOOP_* variables, then config.toml."""
+        from mockloop.config import load_settings  # not at import: `--help` never reads config
+
         return load_settings(**flags)
