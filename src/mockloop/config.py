@@ -19,6 +19,7 @@ ENV_NAMES: dict[str, str] = {
     "max_cost": "MOCKLOOP_MAX_COST",
     "timeout_s": "MOCKLOOP_TIMEOUT",
     "context_tokens": "MOCKLOOP_CONTEXT_TOKENS",
+    "require_sandbox": "MOCKLOOP_REQUIRE_SANDBOX",
 }
 
 
@@ -40,6 +41,7 @@ class Settings:
     max_cost: float | None = None
     timeout_s: float = 60.0
     context_tokens: int | None = None  # input tokens per call; None: the model's own window
+    require_sandbox: bool = False  # refuse to run candidate code without an OS sandbox
 
     @property
     def interviewer_model(self) -> str | None:
@@ -68,6 +70,13 @@ def config_path() -> Path:
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:
+    if name == "require_sandbox":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "0", "false", "no"):
+            return text in ("1", "true", "yes")
+        raise ConfigError(f"{origin}: {name}: must be true or false, got {value!r}")
     if name == "context_tokens":
         try:
             count = int(value)

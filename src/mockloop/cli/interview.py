@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mockloop.cli.errors import ExitStatus, UserError
+from mockloop.cli.sandboxing import RequireSandboxOption, sandbox_policy
 from mockloop.rounds import ROUND_TITLES, Difficulty, Round
 
 if TYPE_CHECKING:
@@ -145,6 +146,7 @@ def interview(
     candidate_model: CandidateModelOption = None,
     junit: JunitOption = None,
     fail_under: FailUnderOption = None,
+    require_sandbox: RequireSandboxOption = False,
 ) -> None:
     """Run a mock interview: questions, follow-ups, then a scorecard.
 
@@ -155,6 +157,7 @@ def interview(
     from mockloop.sessions import start_session
 
     # Everything that can be wrong with the input is checked before a session file exists.
+    sandbox_policy(require_sandbox)
     prepared = prepare_run(
         answers=answers,
         candidate_model=candidate_model,
