@@ -13,6 +13,7 @@ The audit hook below is a second line only: the OS sandbox (boundary.py) is the 
 import contextlib
 import json
 import os
+import resource
 import sys
 import types
 from collections.abc import Callable
@@ -46,14 +47,23 @@ class _Reporter:
         self._exit(0)
 
 
-def _load() -> tuple[str, str, dict[str, bytes]]:
+def _load() -> tuple[str, str, dict[str, bytes], dict[str, int]]:
     stdin = sys.stdin.buffer
     header = json.loads(stdin.readline())
+    limits = {str(k): int(v) for k, v in header["limits"].items()}
+    _limit(resource.RLIMIT_CPU, limits["cpu_s"], limits["cpu_s"] + 1)
+    _limit(resource.RLIMIT_AS, limits["memory"])
+    _limit(resource.RLIMIT_CORE, 0)
     files = {str(name): stdin.read(int(size)) for name, size in header["files"]}
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)  # the payload is gone for good once candidate code can run
     os.close(null)
-    return str(header["nonce"]), str(header["tests"]), files
+    return str(header["nonce"]), str(header["tests"]), files, limits
+
+
+def _limit(which: int, soft: int, hard: int | None = None) -> None:
+    """Set a limit here, in the child: spawning without preexec_fn lets the parent use vfork."""
+    resource.setrlimit(which, (soft, soft if hard is None else hard))
 
 
 def _materialise(workdir: str, files: dict[str, bytes]) -> None:
@@ -148,8 +158,9 @@ def _lock_down(site: str) -> None:
 def main() -> None:
     """Load everything, lock down, import the tests (and with them the candidate's code), run."""
     result_fd, module_name, workdir, site = int(sys.argv[1]), *sys.argv[2:5]
-    nonce, source, files = _load()
+    nonce, source, files, limits = _load()
     _materialise(workdir, files)
+    _limit(resource.RLIMIT_FSIZE, limits["file_bytes"])  # after the workspace is written
     code = compile(source, f"<{module_name}>", "exec")
     _SOURCE[code.co_filename] = source.splitlines()
     expected = _expected(code)

@@ -30,9 +30,14 @@ def test_names(test_code: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def payload(nonce: str, tests: str, files: dict[str, bytes]) -> bytes:
+def payload(nonce: str, tests: str, files: dict[str, bytes], limits: dict[str, int]) -> bytes:
     """What the harness reads on stdin: a JSON header line, then each file's bytes."""
-    header = {"nonce": nonce, "tests": tests, "files": [[n, len(d)] for n, d in files.items()]}
+    header = {
+        "nonce": nonce,
+        "tests": tests,
+        "limits": limits,
+        "files": [[n, len(d)] for n, d in files.items()],
+    }
     return json.dumps(header).encode() + b"\n" + b"".join(files.values())
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import secrets
+import select
 import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 
@@ -131,9 +131,8 @@ def _run(
         if sandbox.workdir is None:
             Path(workdir).mkdir()
         started = time.monotonic()
-        code, timed_out, raw, out, err = _spawn(
-            sandbox, private, workdir, module, protocol.payload(nonce, tests, files.files), limits
-        )
+        data = protocol.payload(nonce, tests, files.files, _child_limits(limits))
+        code, timed_out, raw, out, err = _spawn(sandbox, private, workdir, module, data, limits)
         duration = time.monotonic() - started
     report = protocol.check(raw, nonce, expected)
     status, detail = _verdict(code, timed_out, report, limits)
@@ -182,7 +181,6 @@ def _spawn(
             stderr=handles["stderr"],
             pass_fds=(result_fd,),
             start_new_session=True,  # its own process group, so a timeout kills every child
-            preexec_fn=_limiter(limits),
         )
         # Outside the sandbox view the files exist only as this process's open handles.
         for name in handles:
@@ -216,31 +214,43 @@ def _environment(workdir: str) -> dict[str, str]:
     return env
 
 
-def _limiter(limits: RunLimits) -> Callable[[], None]:
-    def apply() -> None:
-        memory = limits.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 1))
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+def _child_limits(limits: RunLimits) -> dict[str, int]:
+    """The rlimits the harness sets on itself before it reads any candidate code."""
+    return {
+        "cpu_s": limits.cpu_s,
+        "memory": limits.memory_mb * 1024 * 1024,
         # Output goes to files: cap each; the tmpfs size caps the total under bubblewrap.
-        cap = max(limits.output_bytes * 16, 1 << 20)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (cap, cap))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
+        "file_bytes": max(limits.output_bytes * 16, 1 << 20),
+    }
 
 
 def _wait(proc: subprocess.Popen[bytes], wall_s: float) -> bool:
     try:
-        proc.wait(timeout=wall_s)
-        return False
-    except subprocess.TimeoutExpired:
-        return True
+        return not _exited_within(proc, wall_s)
     finally:
         # Whatever happened, nothing the candidate started may outlive the run (bubblewrap's
         # PID namespace dies with its first process; without it, the process group goes).
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def _exited_within(proc: subprocess.Popen[bytes], wall_s: float) -> bool:
+    """Wait for the child; a pidfd wakes us the moment it exits (Popen.wait polls with sleeps)."""
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        try:
+            proc.wait(timeout=wall_s)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        return bool(poller.poll(wall_s * 1000))
+    finally:
+        os.close(pidfd)
 
 
 def _read_capped(handle: object, limit: int) -> bytes:
