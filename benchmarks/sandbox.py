@@ -42,7 +42,8 @@ def run() -> list[Row]:
 
     logging.getLogger("mockloop.sandbox").setLevel(logging.ERROR)  # the "no sandbox" notice
     bare, _ = per_run("none")
-    rows = [Row("sandbox", "trivial test run, no OS sandbox (rlimits + audit hook)", f"{bare:.3f} s")]
+    label = "trivial test run, no OS sandbox (rlimits + audit hook)"
+    rows = [Row("sandbox", label, f"{bare:.3f} s")]
     if available() != BWRAP:
         return [*rows, Row("sandbox", "trivial test run in bubblewrap", "skipped: no bwrap")]
     boxed, used = per_run("bwrap")
@@ -56,5 +57,7 @@ def run() -> list[Row]:
             f"< {TARGET_S} s",
             boxed < TARGET_S,
         ),
-        Row("sandbox", "test run in bubblewrap with numpy bound (`requires: [numpy]`)", f"{numpy:.3f} s"),
+        Row(
+            "sandbox", "test run in bubblewrap, numpy bound (`requires: [numpy]`)", f"{numpy:.3f} s"
+        ),
     ]
