@@ -201,6 +201,7 @@ def resume(
     candidate_model: CandidateModelOption = None,
     junit: JunitOption = None,
     fail_under: FailUnderOption = None,
+    require_sandbox: RequireSandboxOption = False,
 ) -> None:
     """Continue an unfinished session where it stopped, with the time that was left."""
     from mockloop.store import latest_unfinished, read_session, resolve_session
@@ -210,6 +211,7 @@ def resume(
         raise UserError("no unfinished session to resume (see `mockloop history`)")
     if read_session(path).transcript.ended:
         raise UserError(f"session {path.stem} is already finished; export or score it instead")
+    sandbox_policy(require_sandbox)
     prepared = prepare_run(
         answers=answers,
         candidate_model=candidate_model,

@@ -35,6 +35,7 @@ SANDBOX_EXEC = "sandbox-exec"
 NONE = "none"
 WORKDIR = "/work"  # the workspace inside the sandbox
 SITE = "/site"  # required third-party modules, read-only
+TMP_MB = 8  # /tmp; with the workspace tmpfs, the cap on everything a run can write
 HARNESS_PATH = "/run/mockloop/harness.py"
 INSTALL_HINT = (
     "no OS sandbox: candidate code runs with rlimits and an audit hook only "
@@ -82,7 +83,7 @@ class Boundary:
         argv += [self.harness, str(result_fd), module, workdir, self.site or ""]
         prefix = list(self.prefix)
         if self.name == SANDBOX_EXEC:  # the profile's writable folder is this run's
-            prefix[1:1] = ["-D", f"WORK={workdir}"]
+            prefix[1:1] = ["-D", f"WORK={Path(workdir).resolve()}"]
         return [*prefix, *argv]
 
 
@@ -166,13 +167,15 @@ def _bubblewrap(harness: str, requires: list[str], workspace_mb: int) -> Boundar
     for key in ("purelib", "platlib"):
         if Path(stdlib[key]).is_dir() and stdlib[key].startswith(prefix + "/"):
             args += ["--tmpfs", stdlib[key], "--remount-ro", stdlib[key]]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
     args += ["--size", str(workspace_mb << 20), "--tmpfs", WORKDIR]
     args += ["--ro-bind", harness, HARNESS_PATH]
     entries = site_entries(requires)
     for name, source in entries.items():
         args += ["--ro-bind", source, f"{SITE}/{name}"]
-    args += ["--chdir", WORKDIR]
+    # bwrap's own root and /dev are tmpfs the sandbox user could fill: only /work and /tmp,
+    # both size-limited, stay writable.
+    args += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", WORKDIR]
     return Boundary(BWRAP, python, HARNESS_PATH, WORKDIR, tuple(args), SITE if entries else None)
 
 
