@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -166,3 +167,25 @@ def test_a_required_sandbox_that_is_missing_is_an_error(
     monkeypatch.setenv("MOCKLOOP_REQUIRE_SANDBOX", "true")
     with pytest.raises(boundary.SandboxUnavailable, match="install bubblewrap"):
         run_code_tests("def f(x):\n    return x\n", TESTS, limits=FAST)
+
+
+def test_the_bubblewrap_command_isolates_everything_but_the_runtime(tmp_path: Path) -> None:
+    sandboxed = boundary._bubblewrap("/x/harness.py", [], 64)
+    argv = sandboxed.command(5, "test_hidden", boundary.WORKDIR)
+    for flag in ("--unshare-all", "--die-with-parent", "--new-session", "--clearenv"):
+        assert flag in argv
+    binds = [argv[i + 1] for i, a in enumerate(argv) if a in ("--bind", "--ro-bind")]
+    assert str(Path.home()) not in binds and os.environ["MOCKLOOP_HOME"] not in binds
+    assert "--bind" not in argv  # nothing of the host is writable
+    read_only = [argv[i + 1] for i, a in enumerate(argv) if a == "--remount-ro"]
+    assert "/" in read_only and "/dev" in read_only
+
+
+def test_the_macos_profile_denies_the_network_and_writes_outside_the_run() -> None:
+    """Only the command is checked: sandbox-exec itself is untested (no Mac here)."""
+    sandboxed = boundary._sandbox_exec("/x/harness.py", [])
+    argv = sandboxed.command(5, "test_hidden", "/private/tmp/run/work")
+    assert argv[:3] == ["sandbox-exec", "-D", "WORK=/private/tmp/run/work"]
+    profile = argv[argv.index("-p") + 1]
+    assert "(deny default)" in profile and "(deny network*)" in profile
+    assert '(allow file-write* (subpath (param "WORK"))' in profile

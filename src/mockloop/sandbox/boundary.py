@@ -114,7 +114,7 @@ def choose(requires: Iterable[str] = (), workspace_mb: int = 64) -> Boundary:
     if kind == BWRAP:
         return _bubblewrap(harness, list(requires), workspace_mb)
     if kind == SANDBOX_EXEC:
-        return _sandbox_exec(harness)
+        return _sandbox_exec(harness, list(requires))
     check_required()
     if not _policy["warned"]:
         _policy["warned"] = True
@@ -217,20 +217,24 @@ def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _sandbox_exec(harness: str) -> Boundary:
+def _sandbox_exec(harness: str, requires: list[str]) -> Boundary:
     """macOS: a Seatbelt profile with the same shape. UNTESTED: written without a Mac to run on."""
     python = _real_python()
     prefix = os.path.realpath(sys.base_prefix)
+    entries = site_entries(requires)
+    site = str(Path(next(iter(entries.values()))).parent) if entries else None
+    readable = " ".join(f'(subpath "{path}")' for path in entries.values())
     profile = f"""(version 1)
 (deny default)
 (allow process-exec (literal "{python}"))
 (allow process-fork)
 (allow signal (target self))
 (allow sysctl-read)
-(allow file-read* (subpath "/usr/lib") (subpath "/System/Library") (subpath "{prefix}")
-                  (literal "{harness}") (subpath (param "WORK")))
-(allow file-write* (subpath (param "WORK")))
+(allow file-read* (subpath "/usr/lib") (subpath "/System/Library") (subpath "/private/var/db/dyld")
+                  (subpath "{prefix}") (literal "{harness}") (subpath (param "WORK")) {readable}
+                  (literal "/dev/null") (literal "/dev/urandom") (literal "/dev/random"))
+(allow file-write* (subpath (param "WORK")) (literal "/dev/null"))
 (allow file-read-metadata)
 (deny network*)
 """
-    return Boundary(SANDBOX_EXEC, python, harness, None, ("sandbox-exec", "-p", profile))
+    return Boundary(SANDBOX_EXEC, python, harness, None, ("sandbox-exec", "-p", profile), site)
