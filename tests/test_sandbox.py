@@ -149,6 +149,7 @@ def no_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
     """Act as a machine without bubblewrap, and forget that the warning was given."""
     monkeypatch.setenv("MOCKLOOP_NO_SANDBOX", "1")
     monkeypatch.setitem(boundary._policy, "warned", False)
+    monkeypatch.setattr(boundary, "_notice", [])
 
 
 def test_without_a_sandbox_the_run_says_so_once(

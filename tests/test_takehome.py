@@ -140,6 +140,7 @@ def test_without_a_sandbox_check_says_so_and_require_sandbox_refuses(
     (workspace / "counter.py").write_text(SOLUTION)
     result = runner.invoke(app, ["takehome", "check", str(workspace)])
     assert result.exit_code == 0 and "(sandbox: none)" in result.stdout
+    assert result.stderr.count("note: no OS sandbox") == 1 and "bubblewrap" in result.stderr
     refused = runner.invoke(app, ["takehome", "check", str(workspace), "--require-sandbox"])
     assert refused.exit_code == 2
     assert refused.stderr.count("\n") == 1 and "install bubblewrap" in refused.stderr

@@ -24,6 +24,7 @@ def sandbox_policy(required: bool) -> None:
     from mockloop.sandbox import boundary
 
     boundary.require_sandbox(required)
+    boundary.on_notice(lambda line: typer.echo(f"note: {line}", err=True))
     try:
         boundary.check_required()
     except (boundary.SandboxUnavailable, ConfigError) as exc:

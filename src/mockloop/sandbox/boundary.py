@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,12 +45,18 @@ INSTALL_HINT = (
 _LIBRARY_DIRS = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/lib", "/lib64", "/lib32")
 _log = logging.getLogger("mockloop.sandbox")
 _policy = {"require": False, "warned": False}
+_notice: list[Callable[[str], None]] = []  # where the "no sandbox" line goes (the CLI: stderr)
 
 
 class SandboxUnavailable(Exception):
     """No OS sandbox here, and the settings require one (exit 2)."""
 
     status = 2
+
+
+def on_notice(show: Callable[[str], None]) -> None:
+    """Show the "no OS sandbox" line with `show` (default: a warning on the mockloop.sandbox log)."""
+    _notice[:] = [show]
 
 
 def require_sandbox(required: bool = True) -> None:
@@ -118,7 +124,7 @@ def choose(requires: Iterable[str] = (), workspace_mb: int = 64) -> Boundary:
     check_required()
     if not _policy["warned"]:
         _policy["warned"] = True
-        _log.warning(INSTALL_HINT)
+        (_notice[0] if _notice else _log.warning)(INSTALL_HINT)
     return Boundary(NONE, sys.executable, harness, None)
 
 
