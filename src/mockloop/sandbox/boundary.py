@@ -55,7 +55,7 @@ class SandboxUnavailable(Exception):
 
 
 def on_notice(show: Callable[[str], None]) -> None:
-    """Show the "no OS sandbox" line with `show` (default: a warning on the mockloop.sandbox log)."""
+    """Show the "no OS sandbox" line with `show` (default: a mockloop.sandbox log warning)."""
     _notice[:] = [show]
 
 
