@@ -220,6 +220,11 @@ for pid in (os.getppid(), 1, -1):
         RESULT.append(pid)
     except Exception:
         pass
+    try:  # no audit event covers this route
+        signal.pidfd_send_signal(os.pidfd_open(pid), signal.SIGKILL)
+        RESULT.append(("pidfd", pid))
+    except Exception:
+        pass
 """
         + REPORT
     )

@@ -102,7 +102,7 @@ def _guard_factory() -> Callable[[str, tuple[object, ...]], None]:
         "gc.get_referents",
         "sys._current_frames",
     )
-    startswith, reimport = str.startswith, ("_posixsubprocess",)
+    startswith, reimport = str.startswith, ("_posixsubprocess", "posix", "_signal")
 
     def guard(event: str, args: tuple[object, ...]) -> None:
         if startswith(event, blocked) or (event == "import" and args[0] in reimport):
@@ -142,7 +142,7 @@ def _expected(code: types.CodeType) -> dict[str, list[types.CodeType]]:
 
 
 def _refuse(*_: object) -> int:
-    raise PermissionError("_posixsubprocess.fork_exec is not allowed in the mockloop sandbox")
+    raise PermissionError("this call is not allowed in the mockloop sandbox")
 
 
 def _lock_down(site: str) -> None:
@@ -150,6 +150,15 @@ def _lock_down(site: str) -> None:
     import _posixsubprocess
 
     _posixsubprocess.fork_exec = _refuse
+    # Calls that raise no audit event: spawning, and signalling another process through a pidfd.
+    import _signal  # type: ignore[import-not-found]
+    import posix
+    import signal
+
+    for owner in (posix, os, _signal, signal):
+        for name in ("pidfd_open", "pidfd_send_signal"):
+            if hasattr(owner, name):
+                setattr(owner, name, _refuse)
     if site:
         import ctypes  # noqa: F401  numpy imports it; loading it opens libpython, refused later
     sys.addaudithook(_guard_factory())
