@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # directly (mockloop itself sets this before its lazy import).
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: run test lint bench coverage-table json-schema clean
+.PHONY: run test lint bench coverage-table json-schema clean sandbox
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,18 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
+## sandbox: install bubblewrap (the OS sandbox for candidate code) when missing and installable
+## here (root with apt-get, as in CI); never fatal: without it the sandbox tests say why they skip
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && export DEBIAN_FRONTEND=noninteractive \
+	  && { apt-get install -y -qq bubblewrap </dev/null >/dev/null 2>&1 \
+	       || { apt-get update -qq </dev/null >/dev/null 2>&1 \
+	            && apt-get install -y -qq bubblewrap </dev/null >/dev/null 2>&1; }; }; } \
+	  || echo "bubblewrap is not installed and cannot be installed here; sandbox tests will skip"
+
 ## test: lint, then the whole suite (slow end-to-end tests included)
-test: lint
+test: lint sandbox
 	$(BIN)/python -m pytest -n 2 -q
 
 ## bench: start-up, per-turn and scorer-validity figures, written to benchmarks/RESULTS.md

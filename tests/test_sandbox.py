@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 import pytest
 
+from mockloop.sandbox import boundary
 from mockloop.sandbox.runner import (
     RunLimits,
     RunStatus,
@@ -27,6 +29,9 @@ def test_three():
     assert f(0) == 1
 """
 FAST = RunLimits(wall_s=3, cpu_s=2, memory_mb=512)
+BWRAP = pytest.mark.skipif(
+    not boundary.bwrap_works(), reason="bubblewrap is not installed or user namespaces are off"
+)
 
 
 def run(code: str, tests: str = TESTS) -> object:
@@ -103,10 +108,23 @@ def test_printed_fake_results_cannot_forge_outcomes() -> None:
     assert result.passed == 0 and result.total == 3
 
 
-def test_numpy_imports_under_the_default_limits() -> None:
+def test_numpy_imports_under_the_default_limits_when_required() -> None:
     code = "import numpy as np\ndef f(x):\n    return int(np.int64(x) + 1)\n"
-    result = run_code_tests(code, TESTS)
-    assert result.status is RunStatus.OK and result.passed == 2
+    result = run_code_tests(code, TESTS, requires=["numpy"])
+    assert result.status is RunStatus.OK and result.passed == 2, result.detail
+
+
+def test_pandas_brings_what_it_needs_when_required() -> None:
+    code = "import pandas as pd\ndef f(x):\n    return int(pd.Series([x]).add(1).iloc[0])\n"
+    result = run_code_tests(code, TESTS, requires=["pandas"])
+    assert result.status is RunStatus.OK and result.passed == 2, result.detail
+
+
+@BWRAP
+def test_site_packages_a_question_does_not_require_are_not_visible() -> None:
+    result = run_code_tests("import numpy\n", TESTS, limits=FAST)
+    assert result.status is RunStatus.ERROR
+    assert "No module named 'numpy'" in result.detail and result.sandbox == "bubblewrap"
 
 
 def test_workspace_tests_see_every_file(tmp_path: Path) -> None:
@@ -124,3 +142,51 @@ def test_count_tests() -> None:
     assert count_tests(TESTS) == 3
     assert count_tests("def helper(): pass\nasync def test_a(): pass\n") == 1
     assert count_tests("def test_(:") == 0
+
+
+@pytest.fixture
+def no_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Act as a machine without bubblewrap, and forget that the warning was given."""
+    monkeypatch.setenv("MOCKLOOP_NO_SANDBOX", "1")
+    monkeypatch.setitem(boundary._policy, "warned", False)
+    monkeypatch.setattr(boundary, "_notice", [])
+
+
+def test_without_a_sandbox_the_run_says_so_once(
+    no_sandbox: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = run_code_tests("def f(x):\n    return x + 1\n", TESTS, limits=FAST)
+    second = run_code_tests("def f(x):\n    return x + 1\n", TESTS, limits=FAST)
+    assert (first.sandbox, second.sandbox) == ("none", "none") and first.passed == 2
+    warnings = [r.getMessage() for r in caplog.records if r.name == "mockloop.sandbox"]
+    assert len(warnings) == 1 and "install bubblewrap" in warnings[0]
+
+
+def test_a_required_sandbox_that_is_missing_is_an_error(
+    no_sandbox: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOCKLOOP_REQUIRE_SANDBOX", "true")
+    with pytest.raises(boundary.SandboxUnavailable, match="install bubblewrap"):
+        run_code_tests("def f(x):\n    return x\n", TESTS, limits=FAST)
+
+
+def test_the_bubblewrap_command_isolates_everything_but_the_runtime(tmp_path: Path) -> None:
+    sandboxed = boundary._bubblewrap("/x/harness.py", [], 64)
+    argv = sandboxed.command(5, "test_hidden", boundary.WORKDIR)
+    for flag in ("--unshare-all", "--die-with-parent", "--new-session", "--clearenv"):
+        assert flag in argv
+    binds = [argv[i + 1] for i, a in enumerate(argv) if a in ("--bind", "--ro-bind")]
+    assert str(Path.home()) not in binds and os.environ["MOCKLOOP_HOME"] not in binds
+    assert "--bind" not in argv  # nothing of the host is writable
+    read_only = [argv[i + 1] for i, a in enumerate(argv) if a == "--remount-ro"]
+    assert "/" in read_only and "/dev" in read_only
+
+
+def test_the_macos_profile_denies_the_network_and_writes_outside_the_run() -> None:
+    """Only the command is checked: sandbox-exec itself is untested (no Mac here)."""
+    sandboxed = boundary._sandbox_exec("/x/harness.py", [])
+    argv = sandboxed.command(5, "test_hidden", "/private/tmp/run/work")
+    assert argv[:3] == ["sandbox-exec", "-D", "WORK=/private/tmp/run/work"]
+    profile = argv[argv.index("-p") + 1]
+    assert "(deny default)" in profile and "(deny network*)" in profile
+    assert '(allow file-write* (subpath (param "WORK"))' in profile

@@ -121,7 +121,33 @@ def test_scripted_coding_round_is_scored_by_hidden_tests(use_banks, tmp_path: Pa
     assert result.exit_code == 0, result.output
     (scored,) = json.loads(result.stdout)["scorecard"]["questions"]
     correctness = next(c for c in scored["criteria"] if c["criterion"] == "correctness")
+    from mockloop.sandbox.boundary import available
+
     assert (correctness["score"], correctness["rationale"]) == (
         5,
-        "Passed 5 of 5 hidden tests (100%).",
+        f"Passed 5 of 5 hidden tests (100%) (sandbox: {available()}).",
     )
+
+
+def test_without_a_sandbox_check_says_so_and_require_sandbox_refuses(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from mockloop.sandbox import boundary
+
+    monkeypatch.setenv("MOCKLOOP_NO_SANDBOX", "1")
+    monkeypatch.setitem(boundary._policy, "warned", False)
+    (workspace / "counter.py").write_text(SOLUTION)
+    result = runner.invoke(app, ["takehome", "check", str(workspace)])
+    assert result.exit_code == 0 and "(sandbox: none)" in result.stdout
+    assert result.stderr.count("note: no OS sandbox") == 1 and "bubblewrap" in result.stderr
+    refused = runner.invoke(app, ["takehome", "check", str(workspace), "--require-sandbox"])
+    assert refused.exit_code == 2
+    assert refused.stderr.count("\n") == 1 and "install bubblewrap" in refused.stderr
+    config = tmp_path / "config.toml"
+    config.write_text("require_sandbox = true\n")
+    monkeypatch.setenv("MOCKLOOP_CONFIG", str(config))
+    from_config = runner.invoke(app, ["takehome", "check", str(workspace)])
+    assert from_config.exit_code == 2 and "--require-sandbox" in from_config.stderr
+    config.write_text("require_sandbox = 3\n")
+    bad = runner.invoke(app, ["takehome", "check", str(workspace)])
+    assert bad.exit_code == 2 and "require_sandbox: must be true or false" in bad.stderr

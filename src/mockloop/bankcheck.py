@@ -115,10 +115,13 @@ def coding_problems(question: Question) -> list[str]:
         return ["coding question needs tests, reference_solution and starter_code"]
     problems: list[str] = []
     for label in ("visible", "hidden"):
-        result = run_code_tests(question.reference_solution, getattr(question.tests, label))
+        tests = getattr(question.tests, label)
+        result = run_code_tests(question.reference_solution, tests, requires=question.requires)
         if not (result.status is RunStatus.OK and result.passed == result.total > 0):
             problems.append(f"reference solution on {label} tests: {describe(result)}")
-    hidden = run_code_tests(question.starter_code, question.tests.hidden)
+    hidden = run_code_tests(
+        question.starter_code, question.tests.hidden, requires=question.requires
+    )
     if hidden.total < MIN_HIDDEN_TESTS:
         problems.append(f"{hidden.total} hidden tests, want at least {MIN_HIDDEN_TESTS}")
     elif hidden.passed == hidden.total:

@@ -30,6 +30,7 @@ ENV_NAMES: dict[str, str] = {
     "record": "MOCKLOOP_RECORD",
     "replay": "MOCKLOOP_REPLAY",
     "debug": "MOCKLOOP_DEBUG",
+    "require_sandbox": "MOCKLOOP_REQUIRE_SANDBOX",
 }
 SIMILARITY_BACKENDS = ("auto", "wordllama", "lexical")
 
@@ -57,6 +58,7 @@ class Settings:
     record: Path | None = None  # record every model call to this JSONL file
     replay: Path | None = None  # serve model calls from this recording, never the network
     debug: bool = False  # tracebacks and litellm's own logging
+    require_sandbox: bool = False  # refuse to run candidate code without an OS sandbox
 
     @property
     def interviewer_model(self) -> str | None:
@@ -96,6 +98,13 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             expected = ", ".join(SIMILARITY_BACKENDS)
             raise ConfigError(f"{origin}: {name}: must be one of {expected}, got {value!r}")
         return value
+    if name == "require_sandbox":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "0", "false", "no"):
+            return text in ("1", "true", "yes")
+        raise ConfigError(f"{origin}: {name}: must be true or false, got {value!r}")
     if name == "context_tokens":
         try:
             count = int(value)

@@ -312,6 +312,8 @@ class TestRunRecord(Strict):
     passed: int = Field(ge=0)
     total: int = Field(ge=0)
     outcomes: list[TestOutcome] = Field(default_factory=list)  # hidden runs give counts only
+    sandbox: str | None = None  # which sandbox ran the tests: bubblewrap, sandbox-exec or none
+    skipped: list[str] = Field(default_factory=list)  # workspace entries not copied (links, FIFOs)
 
 
 class Usage(Strict):

@@ -89,7 +89,8 @@ def run_tests(question: Question, folder: Path, label: str) -> RunSummary:
     from mockloop.sandbox.runner import run_workspace_tests
 
     tests = getattr(question.tests, label, "") if question.tests else ""
-    return summarise(run_workspace_tests(folder, tests, label=label), label)
+    result = run_workspace_tests(folder, tests, label=label, requires=question.requires)
+    return summarise(result, label)
 
 
 @dataclass(frozen=True)
@@ -108,17 +109,21 @@ class Submission:
 
 
 def collect(folder: Path, budget: int = DEFAULT_BUDGET) -> Submission:
-    """Read the workspace's text files, smallest first, until the token budget is spent."""
-    candidates, skipped = [], []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if not path.is_file() or SKIP_DIRS & set(relative.parts) or relative.name == MARKER:
+    """Read the workspace's text files, smallest first, until the token budget is spent.
+
+    Symlinks, FIFOs, sockets and devices are never followed or read; they are listed as skipped.
+    """
+    from mockloop.sandbox.workspace import walk
+
+    found = walk(folder, skip_dirs=frozenset(SKIP_DIRS), max_file=MAX_FILE_BYTES)
+    candidates, skipped = [], list(found.skipped)
+    for relative, raw in found.files.items():
+        if Path(relative).name == MARKER:
             continue
-        raw = path.read_bytes()
-        if path.suffix in GENERATED or len(raw) > MAX_FILE_BYTES or b"\0" in raw[:1024]:
+        if Path(relative).suffix in GENERATED or b"\0" in raw[:1024]:
             skipped.append(f"{relative} (generated, binary or too large)")
             continue
-        candidates.append((len(raw), str(relative), raw.decode("utf-8", errors="replace")))
+        candidates.append((len(raw), relative, raw.decode("utf-8", errors="replace")))
     files, used = {}, 0
     for _, name, text in sorted(candidates):
         cost = len(text) // 4 + 1  # ~4 characters a token: close enough for a budget

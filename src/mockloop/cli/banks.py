@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from mockloop.cli.errors import ExitStatus, MockloopGroup
+from mockloop.cli.sandboxing import RequireSandboxOption
 
 app = typer.Typer(
     cls=MockloopGroup,
@@ -142,9 +143,14 @@ def check(
     no_code: Annotated[
         bool, typer.Option("--no-code", help="Skip running reference and starter code.")
     ] = False,
+    require_sandbox: RequireSandboxOption = False,
 ) -> None:
     """Author checks: samples rank strong > partial > weak offline; reference code passes."""
     from mockloop.bankcheck import check_question
+    from mockloop.cli.sandboxing import sandbox_policy
+
+    if not no_code:
+        sandbox_policy(require_sandbox)
     from mockloop.cli.common import library
     from mockloop.cli.context import environment
     from mockloop.cli.errors import UserError

@@ -19,6 +19,7 @@ from mockloop.cli.options import (
     NoTimerOption,
     SamplesOption,
 )
+from mockloop.cli.sandboxing import RequireSandboxOption, sandbox_policy
 from mockloop.rounds import Difficulty, Round
 
 
@@ -69,6 +70,7 @@ def interview(
     candidate_model: CandidateModelOption = None,
     junit: JunitOption = None,
     fail_under: FailUnderOption = None,
+    require_sandbox: RequireSandboxOption = False,
 ) -> None:
     """Run a mock interview: questions, follow-ups, then a scorecard.
 
@@ -81,6 +83,7 @@ def interview(
     from mockloop.store import read_session
 
     env = environment(quiet=json_output)
+    sandbox_policy(require_sandbox)
     options = runs.RunOptions(
         answers=answers,
         candidate_model=candidate_model,
@@ -123,6 +126,7 @@ def resume(
     candidate_model: CandidateModelOption = None,
     junit: JunitOption = None,
     fail_under: FailUnderOption = None,
+    require_sandbox: RequireSandboxOption = False,
 ) -> None:
     """Continue an unfinished session where it stopped, with the time that was left."""
     from mockloop import runs
@@ -132,6 +136,7 @@ def resume(
 
     path = runs.resumable(session)
     env = environment(quiet=json_output)
+    sandbox_policy(require_sandbox)
     options = runs.RunOptions(
         answers=answers,
         candidate_model=candidate_model,

@@ -19,6 +19,7 @@ from mockloop.cli.options import (
     ModelOption,
     SamplesOption,
 )
+from mockloop.cli.sandboxing import RequireSandboxOption, sandbox_policy
 
 app = typer.Typer(
     cls=MockloopGroup,
@@ -94,10 +95,12 @@ def start(
 @app.command(epilog="Example: mockloop takehome check ./rag-takehome")
 def check(
     folder: Annotated[Path, typer.Argument(metavar="DIR", exists=True, file_okay=False)],
+    require_sandbox: RequireSandboxOption = False,
 ) -> None:
     """Run the visible tests; exit 0 when they all pass, 1 otherwise (handy in CI)."""
     from mockloop.takehome import run_tests
 
+    sandbox_policy(require_sandbox)
     _, question = _brief(_workspace_brief(folder))
     summary = run_tests(question, folder, "visible")
     typer.echo(summary.text)
@@ -117,6 +120,7 @@ def submit(
     candidate_model: CandidateModelOption = None,
     junit: JunitOption = None,
     fail_under: FailUnderOption = None,
+    require_sandbox: RequireSandboxOption = False,
 ) -> None:
     """Run visible and hidden tests, collect your files, then a short design debrief and a score."""
     from mockloop import runs
@@ -126,6 +130,7 @@ def submit(
 
     _, question = _brief(_workspace_brief(folder))
     env = environment(quiet=json_output)
+    sandbox_policy(require_sandbox)
     options = runs.RunOptions(
         answers=answers,
         candidate_model=candidate_model,

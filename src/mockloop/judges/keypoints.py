@@ -166,12 +166,21 @@ def _tests(criterion: Criterion, question: Question, transcript: Transcript) -> 
             flags=["insufficient evidence"],
         )
     last = runs[-1].meta.tests
-    passed, total = (last.passed, last.total) if last is not None else (0, 0)
+    assert last is not None  # filtered above
+    passed, total = last.passed, last.total
     rate = passed / total if total else 0.0
+    sandbox = f" (sandbox: {last.sandbox})" if last.sandbox else ""
+    if last.status == "tampered":
+        return CriterionScore(
+            criterion=criterion.id,
+            score=1,
+            rationale=f"Tampering detected: the hidden test run was forged or patched{sandbox}.",
+            flags=["tampering detected"],
+        )
     return CriterionScore(
         criterion=criterion.id,
         score=1 + round(4 * rate),
-        rationale=f"Passed {passed} of {total} hidden tests ({rate:.0%}).",
+        rationale=f"Passed {passed} of {total} hidden tests ({rate:.0%}){sandbox}.",
     )
 
 

@@ -1,84 +1,242 @@
-"""Runs inside the sandboxed child: import the tests, run each `test_*`, report as JSON.
+"""Runs inside the sandbox: materialise the workspace, run each hidden `test_*`, report on an fd.
 
-Executed as a script (`python -I harness.py RESULT MODULE WORKDIR`), never imported by mockloop.
-The audit hook below refuses process creation and network access to candidate code. It guards
-against accidents and runaway code (a fork bomb, a stray HTTP call), not against hostile native
-code: the resource limits and the separate process are what keep mockloop itself safe.
+Executed as a script (`python -I harness.py RESULT_FD MODULE WORKDIR SITE`), never imported by
+mockloop. Before any candidate code is imported it reads everything it needs from stdin (a
+per-run nonce, the test source and the workspace files; stdin is then closed, so the tests are
+never on disk where the candidate could read them), captures the functions it reports with, and
+records the code object of every test function. Each result goes to RESULT_FD as one line of hex
+fields led by the nonce; the parent accepts nothing else (see protocol.py).
+
+The audit hook below is a second line only: the OS sandbox (boundary.py) is the boundary.
 """
 
-import importlib
+import contextlib
 import json
+import os
+import resource
 import sys
-import traceback
+import types
+from collections.abc import Callable
 from pathlib import Path
-
-BLOCKED = (
-    "os.fork",
-    "os.forkpty",
-    "os.posix_spawn",
-    "os.exec",
-    "os.spawn",
-    "os.system",
-    "subprocess.Popen",
-    "pty.spawn",
-    "socket.connect",
-    "socket.getaddrinfo",
-    "socket.bind",
-)
+from typing import NoReturn
 
 
-def _guard(event: str, args: object) -> None:
-    if event.startswith(BLOCKED):
-        raise PermissionError(f"{event} is not allowed in the mockloop sandbox")
+class _Reporter:
+    """Writes result lines; holds references taken before any candidate code ran."""
+
+    def __init__(self, fd: int, nonce: str) -> None:
+        self._write, self._exit, self._encode = os.write, os._exit, str.encode
+        self._fd, self._nonce, self._seq = fd, nonce, 0
+        self._streams = (sys.stdout, sys.stderr)
+
+    def _line(self, kind: str, a: str, b: str, c: str) -> None:
+        fields = (self._nonce, str(self._seq), kind, a, b, self._encode(c, "utf-8").hex())
+        self._write(self._fd, self._encode(" ".join(fields) + "\n", "utf-8"))
+        self._seq += 1
+
+    def test(self, name: str, passed: bool, message: str) -> None:
+        """One test's outcome."""
+        self._line("test", self._encode(name, "utf-8").hex(), "1" if passed else "0", message)
+
+    def end(self, status: str, detail: str) -> NoReturn:
+        """The last line; then leave at once, before atexit handlers or threads can act."""
+        self._line("end", status, str(self._seq), detail)
+        for stream in self._streams:
+            with contextlib.suppress(BaseException):  # output is best effort
+                stream.flush()
+        self._exit(0)
+
+
+def _load() -> tuple[str, str, dict[str, bytes], dict[str, int]]:
+    stdin = sys.stdin.buffer
+    header = json.loads(stdin.readline())
+    limits = {str(k): int(v) for k, v in header["limits"].items()}
+    _limit(resource.RLIMIT_CPU, limits["cpu_s"], limits["cpu_s"] + 1)
+    _limit(resource.RLIMIT_AS, limits["memory"])
+    _limit(resource.RLIMIT_CORE, 0)
+    files = {str(name): stdin.read(int(size)) for name, size in header["files"]}
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)  # the payload is gone for good once candidate code can run
+    os.close(null)
+    return str(header["nonce"]), str(header["tests"]), files, limits
+
+
+def _limit(which: int, soft: int, hard: int | None = None) -> None:
+    """Set a limit here, in the child: spawning without preexec_fn lets the parent use vfork."""
+    resource.setrlimit(which, (soft, soft if hard is None else hard))
+
+
+def _materialise(workdir: str, files: dict[str, bytes]) -> None:
+    root = Path(workdir).resolve()
+    for name, data in files.items():
+        target = (root / name).resolve()
+        if root not in target.parents:
+            continue  # the parent never sends such a name; refuse it anyway
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def _guard_factory() -> Callable[[str, tuple[object, ...]], None]:
+    blocked = (
+        "os.fork",
+        "os.forkpty",
+        "os.posix_spawn",
+        "os.exec",
+        "os.spawn",
+        "os.system",
+        "os.kill",
+        "os.killpg",
+        "subprocess.Popen",
+        "pty.spawn",
+        "socket.connect",
+        "socket.sendto",
+        "socket.sendmsg",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "socket.bind",
+        "ctypes.dlopen",
+        "ctypes.dlsym",
+        "ctypes.cdata",
+        "gc.get_objects",
+        "gc.get_referrers",
+        "gc.get_referents",
+        "sys._current_frames",
+    )
+    startswith, reimport = str.startswith, ("_posixsubprocess", "posix", "_signal")
+
+    def guard(event: str, args: tuple[object, ...]) -> None:
+        if startswith(event, blocked) or (event == "import" and args[0] in reimport):
+            raise PermissionError(f"{event} is not allowed in the mockloop sandbox")
+
+    return guard
+
+
+_SOURCE: dict[str, list[str]] = {}  # test source by its code's file name: it is never on disk
 
 
 def _failure(exc: BaseException) -> str:
-    if isinstance(exc, AssertionError):
-        frames = traceback.extract_tb(exc.__traceback__)
-        where = (frames[-1].line or "").strip() if frames else ""
-        return f"AssertionError: {exc}" if str(exc) else f"AssertionError: {where}"
-    return f"{type(exc).__name__}: {exc}"
+    import traceback
+
+    try:
+        if isinstance(exc, AssertionError):
+            frames = traceback.extract_tb(exc.__traceback__, limit=None)
+            where = ""
+            if frames:
+                last = frames[-1]
+                lines = _SOURCE.get(last.filename, [])
+                line = last.lineno or 0
+                where = last.line or (lines[line - 1] if 0 < line <= len(lines) else "")
+                where = where.strip()
+            return f"AssertionError: {exc}" if str(exc) else f"AssertionError: {where}"
+        return f"{type(exc).__name__}: {exc}"
+    except BaseException:  # a hostile __str__ must not stop the report
+        return type(exc).__name__
+
+
+def _expected(code: types.CodeType) -> dict[str, list[types.CodeType]]:
+    found: dict[str, list[types.CodeType]] = {}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType) and const.co_name.startswith("test_"):
+            found.setdefault(const.co_name, []).append(const)
+    return found
+
+
+def _refuse(*_: object) -> int:
+    raise PermissionError("this call is not allowed in the mockloop sandbox")
+
+
+def _lock_down(site: str) -> None:
+    """Close the doors the audit hook cannot see, then install the hook."""
+    import _posixsubprocess
+
+    _posixsubprocess.fork_exec = _refuse
+    # Calls that raise no audit event: spawning, and signalling another process through a pidfd.
+    import _signal  # type: ignore[import-not-found]
+    import posix
+    import signal
+
+    for owner in (posix, os, _signal, signal):
+        for name in ("pidfd_open", "pidfd_send_signal"):
+            if hasattr(owner, name):
+                setattr(owner, name, _refuse)
+    if site:
+        import ctypes  # noqa: F401  numpy imports it; loading it opens libpython, refused later
+    sys.addaudithook(_guard_factory())
 
 
 def main() -> None:
-    result_path, module_name, workdir = sys.argv[1:4]
-    # Opened before any candidate code runs; the path lives outside the candidate's folder.
-    out = Path(result_path).open("w", encoding="utf-8")  # noqa: SIM115
-    sys.argv = [sys.argv[0]]
-    sys.path.insert(0, workdir)
-    outcomes: list[dict[str, object]] = []
-
-    def report(status: str, detail: str = "") -> None:
-        out.write(json.dumps({"status": status, "detail": detail, "outcomes": outcomes}))
-        out.flush()
-
-    sys.addaudithook(_guard)
+    """Load everything, lock down, import the tests (and with them the candidate's code), run."""
+    result_fd, module_name, workdir, site = int(sys.argv[1]), *sys.argv[2:5]
+    nonce, source, files, limits = _load()
+    _materialise(workdir, files)
+    _limit(resource.RLIMIT_FSIZE, limits["file_bytes"])  # after the workspace is written
+    code = compile(source, f"<{module_name}>", "exec")
+    _SOURCE[code.co_filename] = source.splitlines()
+    expected = _expected(code)
+    emit = _Reporter(result_fd, nonce)
+    del nonce, source, files
+    # Workspace, stdlib, then the site-packages entries a question requires: nothing else.
+    sys.argv, sys.path[:0] = [sys.argv[0]], [workdir]
+    sys.dont_write_bytecode = True  # -I ignores PYTHONDONTWRITEBYTECODE
+    if site:
+        sys.path.append(site)
+    os.chdir(workdir)
+    _lock_down(site)
+    module = types.ModuleType(module_name)
+    sys.modules[module_name] = module
     try:
-        module = importlib.import_module(module_name)
+        exec(code, module.__dict__)
     except SystemExit as exc:
-        return report("exited", f"the code called sys.exit({exc.code}) while loading")
+        emit.end("exited", f"the code called sys.exit({exc.code}) while loading")
     except MemoryError:
-        return report("memory", "ran out of memory while loading")
+        emit.end("memory", "ran out of memory while loading")
     except SyntaxError as exc:
         name = Path(exc.filename or "solution.py").name
-        return report("error", f"SyntaxError in {name} line {exc.lineno}: {exc.msg}")
+        emit.end("error", f"SyntaxError in {name} line {exc.lineno}: {exc.msg}")
     except BaseException as exc:
-        return report("error", f"{_failure(exc)} (while loading the code)")
-    for name, test in list(vars(module).items()):
-        if not (name.startswith("test_") and callable(test)):
-            continue
-        try:
-            test()
-            outcomes.append({"name": name, "passed": True, "message": ""})
-        except SystemExit as exc:
-            outcomes.append({"name": name, "passed": False, "message": f"sys.exit({exc.code})"})
-            return report("exited", f"the code called sys.exit({exc.code}) in {name}")
-        except MemoryError:
-            outcomes.append({"name": name, "passed": False, "message": "MemoryError"})
-            return report("memory", f"ran out of memory in {name}")
-        except BaseException as exc:
-            outcomes.append({"name": name, "passed": False, "message": _failure(exc)})
-    report("ok")
+        emit.end("error", f"{_failure(exc)} (while loading the code)")
+    _run_tests(module, expected, emit)
+
+
+def _run_tests(
+    module: types.ModuleType, expected: dict[str, list[types.CodeType]], emit: _Reporter
+) -> NoReturn:
+    names = [n for n in list(vars(module)) if n.startswith("test_")]
+    if sorted(names) != sorted(expected):
+        emit.end("tampered", "the test module's functions are not the ones sent")
+    for name in names:
+        test = vars(module).get(name)
+        # The test must be the one compiled from the hidden source, unpatched, before and after.
+        if not _genuine(test, expected[name]):
+            emit.end("tampered", f"{name} is not the test that was sent")
+        assert callable(test)
+        passed, message = _call(test, name, emit)
+        if vars(module).get(name) is not test or not _genuine(test, expected[name]):
+            emit.end("tampered", f"{name} was replaced while it ran")
+        emit.test(name, passed, message)
+    emit.end("ok", "")
+
+
+def _call(test: Callable[[], object], name: str, emit: _Reporter) -> tuple[bool, str]:
+    try:
+        test()
+    except SystemExit as exc:
+        emit.test(name, False, f"sys.exit({exc.code})")
+        emit.end("exited", f"the code called sys.exit({exc.code}) in {name}")
+    except MemoryError:
+        emit.test(name, False, "MemoryError")
+        emit.end("memory", f"ran out of memory in {name}")
+    except BaseException as exc:
+        return False, _failure(exc)
+    return True, ""
+
+
+def _genuine(test: object, codes: list[types.CodeType]) -> bool:
+    return (
+        isinstance(test, types.FunctionType)
+        and type(test) is types.FunctionType
+        and any(test.__code__ is c for c in codes)
+    )
 
 
 main()

@@ -33,12 +33,13 @@ class SandboxRunner:
         from mockloop.sandbox.runner import run_code_tests
 
         tests = getattr(question.tests, label, "") if question.tests else ""
-        return summarise(run_code_tests(extract_code(code), tests, label=label), label)
+        result = run_code_tests(extract_code(code), tests, label=label, requires=question.requires)
+        return summarise(result, label)
 
 
 def summarise(result: TestRun, label: str) -> RunSummary:
     """A test run as the transcript shows it: hidden tests give counts, never their content."""
-    lines = [f"{label.capitalize()} tests: {result.detail}"]
+    lines = [f"{label.capitalize()} tests: {result.detail} (sandbox: {result.sandbox})"]
     outcomes = []
     if label != "hidden":
         for outcome in result.outcomes:
@@ -46,12 +47,16 @@ def summarise(result: TestRun, label: str) -> RunSummary:
             message = f": {outcome.message}" if outcome.message else ""
             lines.append(f"  {mark} {outcome.name}{message}")
             outcomes.append(TestOutcome(**outcome.model_dump()))
+    if result.skipped:
+        lines.append("  not copied into the sandbox: " + ", ".join(result.skipped))
     record = TestRunRecord(
         label="hidden" if label == "hidden" else "visible",
         status=str(result.status),
         passed=result.passed,
         total=result.total,
         outcomes=outcomes,
+        sandbox=result.sandbox,
+        skipped=list(result.skipped),
     )
     return RunSummary(
         label, str(result.status), result.passed, result.total, "\n".join(lines), record
