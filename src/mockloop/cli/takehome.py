@@ -141,10 +141,7 @@ def submit(
         terminal.err.print(run.text)
     interviewer_name = interviewer(prepared.config).name
     path = start_session(submission_session(question, folder, interviewer_name))
-    writer = SessionWriter(path)
-    try:
+    with SessionWriter(path) as writer:
         record_submission(writer, question, collect(folder), runs)
-    finally:
-        writer.close()
     terminal.err.print("Debrief: the interviewer asks about your design choices.")
     prepared.run(path)
