@@ -62,6 +62,13 @@ def latest_per_question(rows: Sequence[sqlite3.Row]) -> list[sqlite3.Row]:
     return sorted(latest.values(), key=lambda r: r["scored_at"])
 
 
+def shown(text: str) -> str:
+    """Text the index only displays (history), with control characters made visible."""
+    from mockloop.redact import visible
+
+    return visible(text, multiline=False)
+
+
 def _damaged(exc: sqlite3.DatabaseError) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
@@ -150,7 +157,14 @@ class Index:
                 "INSERT INTO sessions (id, path, started_at, rounds, interviewer, ended) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
                 "path=excluded.path, ended=excluded.ended",
-                (info.id, str(path), info.started_at.isoformat(), rounds, info.interviewer, ended),
+                (
+                    info.id,
+                    str(path),
+                    info.started_at.isoformat(),
+                    rounds,
+                    shown(info.interviewer),
+                    ended,
+                ),
             )
             if card is not None:
                 self._record(db, card)
@@ -168,7 +182,7 @@ class Index:
 
     @staticmethod
     def _record(db: sqlite3.Connection, card: Scorecard) -> None:
-        judge = card.judge.model or card.judge.engine
+        judge = shown(card.judge.model or card.judge.engine)
         db.execute(
             "UPDATE sessions SET judge = ?, overall = ? WHERE id = ?",
             (judge, card.overall, card.session_id),

@@ -13,7 +13,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -22,8 +22,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from mockloop.journal import FileLock, Locked, append, create_exclusive, fsync_dir, repair_tail
-from mockloop.models import Round, Scorecard, SessionInfo, Transcript, Turn, utcnow
+from mockloop.models import Role, Round, Scorecard, SessionInfo, Transcript, Turn, utcnow
 from mockloop.paths import home
+from mockloop.redact import redact_urls_in
 
 _log = logging.getLogger("mockloop.store")
 
@@ -176,12 +177,16 @@ class SessionWriter:
         self._dirty = True
 
     def session(self, info: SessionInfo) -> None:
-        """Record how the session was started."""
-        self._write("session", info.model_dump(mode="json"))
+        """Record how the session was started (credentials in URLs are never stored)."""
+        self._write("session", redact_urls_in(info.model_dump(mode="json")))
 
     def turn(self, turn: Turn) -> None:
-        """Record one message."""
-        self._write("turn", turn.model_dump(mode="json"))
+        """Record one message; URL credentials in what mockloop or a model said are hidden.
+
+        The candidate's own words are stored exactly: they are what is scored and tested.
+        """
+        data = turn.model_dump(mode="json")
+        self._write("turn", data if turn.role is Role.CANDIDATE else redact_urls_in(data))
 
     def event(self, event: Event) -> None:
         """Record a state change."""
@@ -189,7 +194,7 @@ class SessionWriter:
 
     def scorecard(self, card: Scorecard) -> None:
         """Record a scorecard (a session may be scored several times)."""
-        self._write("scorecard", card.model_dump(mode="json"))
+        self._write("scorecard", redact_urls_in(card.model_dump(mode="json")))
 
     def close(self) -> None:
         """Make everything durable, close the file and release the lock (idempotent)."""
@@ -217,7 +222,10 @@ def new_session_file(path: Path) -> Iterator[SessionWriter]:
     place under the session's lock, so no other mockloop writer can take the name meanwhile.
     """
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.unlink(missing_ok=True)  # a leftover from a crashed import of ours
+    try:
+        temporary.unlink(missing_ok=True)  # a leftover from a crashed import of ours
+    except OSError as exc:
+        raise storage_error(temporary, exc) from None
     writer = SessionWriter(temporary, create=True, sync=False, lock_for=path)
     try:
         yield writer
@@ -226,13 +234,14 @@ def new_session_file(path: Path) -> Iterator[SessionWriter]:
             raise FileExistsError(path)
         temporary.replace(path)
         fsync_dir(path.parent)
+    except FileExistsError:
+        raise
     except OSError as exc:
-        if isinstance(exc, FileExistsError):
-            raise
         raise storage_error(path, exc) from None
     finally:
         writer.close()
-        temporary.unlink(missing_ok=True)
+        with suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 class SessionRecord(BaseModel):

@@ -56,27 +56,33 @@ def validate(
     ] = None,
 ) -> None:
     """Check banks and rubrics; print one line per problem; exit 1 if any file is bad."""
-    from mockloop.content import ContentError, load_library, read_yaml
+    from mockloop.content import ContentError, Problem, load_library, read_yaml
     from mockloop.paths import content_dirs, yaml_files
 
     files = yaml_files(paths) if paths else []
     bank_files: list[Path] = []
     rubric_files: list[Path] = []
-    try:
-        for file in files:
+    problems: list[Problem] = []
+    for file in files:  # every file is read, so every unreadable one is reported
+        try:
             data, _ = read_yaml(file)
-            is_rubric = isinstance(data, dict) and "rubric" in data and "bank" not in data
-            (rubric_files if is_rubric else bank_files).append(file)
-        load_library(
-            bank_files or (content_dirs("question_banks") if not paths else [Path("/nonexistent")]),
-            [*content_dirs("rubrics"), *rubric_files],
-        )
-    except ContentError as exc:
-        for problem in exc.problems:
+        except ContentError as exc:
+            problems.extend(exc.problems)
+            continue
+        is_rubric = isinstance(data, dict) and "rubric" in data and "bank" not in data
+        (rubric_files if is_rubric else bank_files).append(file)
+    if not paths or bank_files or rubric_files:
+        try:
+            # Rubrics alone are checked against the built-in banks that use them.
+            load_library(bank_files or None, [*content_dirs("rubrics"), *rubric_files])
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        for problem in problems:
             typer.echo(str(problem), err=True)
-        count = len({p.path for p in exc.problems})
-        typer.echo(f"{count} file(s) with problems ({len(exc.problems)} in all).", err=True)
-        raise typer.Exit(ExitStatus.FAILED) from None
+        count = len({p.path for p in problems})
+        typer.echo(f"{count} file(s) with problems ({len(problems)} in all).", err=True)
+        raise typer.Exit(ExitStatus.FAILED)
     checked = len(files) if paths else len(yaml_files(content_dirs("question_banks")))
     typer.echo(f"All {checked} file(s) valid.", err=True)
 

@@ -205,7 +205,8 @@ def resume(
     path = resolve_session(session) if session else latest_unfinished()
     if path is None:
         raise UserError("no unfinished session to resume (see `mockloop history`)")
-    if read_session(path).transcript.ended:
+    record = read_session(path)
+    if record.transcript.ended and record.scorecards:  # ended but unscored (a crash): score it
         raise UserError(f"session {path.stem} is already finished; export or score it instead")
     prepared = prepare_run(
         answers=answers,
