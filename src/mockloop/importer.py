@@ -65,6 +65,7 @@ def import_export(source: Path, library: Library) -> Imported:
         _fail(source, problems)
     transcript = doc.transcript
     original = transcript.session
+    index = Index()  # opened first: a brand-new home has no transcript to rebuild it from
     for info in _candidate_ids(original):
         path = session_path(info.id)
         card = (
@@ -84,7 +85,7 @@ def import_export(source: Path, library: Library) -> Imported:
                     writer.scorecard(card)
         except FileExistsError:
             continue  # this machine has a session by that name: try the next copy's name
-        Index().upsert_session(info, path, ended=transcript.ended, card=card)  # one transaction
+        index.upsert_session(info, path, ended=transcript.ended, card=card)  # one transaction
         renamed = None if info.id == original.id else original.id
         return Imported(info.id, path, renamed, card is not None)
     raise ContentError([Problem(display_path(source), 1, "", "no free session id to import as")])

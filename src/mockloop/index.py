@@ -52,6 +52,9 @@ MIGRATIONS: list[str] = [
 _DAMAGED = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 
+_MISSING = "it was missing"
+
+
 class _Unusable(Exception):
     """The index file must be rebuilt; the message says why."""
 
@@ -97,7 +100,7 @@ class Index:
             from mockloop.store import session_files
 
             if session_files():  # an index deleted while transcripts exist
-                self._rebuild("it was missing")
+                self._rebuild(_MISSING)
 
     def _open(self) -> None:
         try:
@@ -125,6 +128,8 @@ class Index:
         self._open()
         count = reindex(self)
         self.rebuilt = why
+        if count == 0 and why == _MISSING:
+            return
         _log.warning(
             "note: rebuilt the session index %s from %d transcript(s): %s", self.path, count, why
         )

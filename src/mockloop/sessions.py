@@ -38,6 +38,7 @@ def start_session(info: SessionInfo) -> Path:
 
     Returns the new file's path; its stem is the session's id (which may differ from info.id).
     """
+    index = Index()  # opened first: a brand-new home has no transcript to rebuild it from
     for _ in range(_ID_ATTEMPTS):
         path = session_path(info.id)
         try:
@@ -46,7 +47,7 @@ def start_session(info: SessionInfo) -> Path:
         except FileExistsError:  # never append a new session to another one's file
             info = info.model_copy(update={"id": new_session_id(info.started_at)})
             continue
-        Index().upsert_session(info, path, ended=False)
+        index.upsert_session(info, path, ended=False)
         return path
     raise StoreError(f"{path.parent}: could not find a free session id")
 

@@ -114,9 +114,19 @@ def storage_error(path: Path, exc: OSError, doing: str = "cannot write") -> Stor
 def _locked_error(path: Path, exc: Locked) -> StoreError:
     holder = f"process {exc.pid}" if exc.pid else "another process"
     return StoreError(
-        f"session {path.stem} is in use by {holder} (lock {exc.path}); "
-        "wait for it to finish or stop that process, then try again"
+        f"session {path.stem} is in use by {holder}; wait for it to finish or stop it, "
+        "then try again"
     )
+
+
+def ensure_unlocked(path: Path) -> None:
+    """Fail now, in one line, if another process is writing this session (checked up front)."""
+    try:
+        FileLock(lock_path(path)).release()
+    except Locked as exc:
+        raise _locked_error(path, exc) from None
+    except OSError:
+        pass  # cannot even create the lock (a read-only home): the writer will say so
 
 
 class SessionWriter:

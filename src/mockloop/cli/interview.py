@@ -200,7 +200,7 @@ def resume(
     fail_under: FailUnderOption = None,
 ) -> None:
     """Continue an unfinished session where it stopped, with the time that was left."""
-    from mockloop.store import latest_unfinished, read_session, resolve_session
+    from mockloop.store import ensure_unlocked, latest_unfinished, read_session, resolve_session
 
     path = resolve_session(session) if session else latest_unfinished()
     if path is None:
@@ -208,6 +208,7 @@ def resume(
     record = read_session(path)
     if record.transcript.ended and record.scorecards:  # ended but unscored (a crash): score it
         raise UserError(f"session {path.stem} is already finished; export or score it instead")
+    ensure_unlocked(path)  # a second `resume` of the same session stops before any output
     prepared = prepare_run(
         answers=answers,
         candidate_model=candidate_model,
