@@ -43,7 +43,11 @@ def start_session(info: SessionInfo) -> Path:
         path = session_path(info.id)
         try:
             with SessionWriter(path, create=True) as writer:
-                writer.session(info)
+                try:
+                    writer.session(info)
+                except StoreError:
+                    path.unlink(missing_ok=True)  # a full disk: leave no headerless file behind
+                    raise
         except FileExistsError:  # never append a new session to another one's file
             info = info.model_copy(update={"id": new_session_id(info.started_at)})
             continue
