@@ -133,8 +133,9 @@ def test_an_invalid_byte_is_one_sessions_error_not_everyones(use_banks, tmp_path
     history = runner.invoke(app, ["history", "--reindex"])
     assert history.exit_code == 0, history.output
     assert good in history.output and "Traceback" not in history.output
-    scored = runner.invoke(app, ["score", "--all", "--rescore", "--json"])
+    scored = runner.invoke(app, ["score", "--all", "--rescore"])
     assert "Traceback" not in scored.output and good in scored.output
+    assert "invalid UTF-8" in scored.output  # the bad one is reported, the others scored
     resumed = runner.invoke(app, ["resume", bad])
     assert resumed.exit_code == 2
     assert "invalid UTF-8" in resumed.output and len(resumed.output.strip().splitlines()) == 1
@@ -372,3 +373,11 @@ def test_export_star_is_one_line(use_banks, tmp_path: Path) -> None:  # type: ig
         result = runner.invoke(app, ["export", ref])
         assert result.exit_code == 2, result.output
         assert len(result.output.strip().splitlines()) == 1 and "\x1b" not in result.output
+
+
+def test_history_never_says_no_sessions_while_transcripts_exist(use_banks, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    session = cli_session(use_banks, tmp_path)
+    Index().clear()  # an index that lost its rows (or transcripts copied in by hand)
+    result = runner.invoke(app, ["history"])
+    assert result.exit_code == 0 and session in result.output
+    assert "No sessions yet" not in result.output

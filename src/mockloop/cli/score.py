@@ -86,23 +86,24 @@ def score(
 
 def _collect(refs: list[str], all_sessions: bool) -> list[Path]:
     """Resolve ids, files and folders to session files, in a stable order, without repeats."""
-    from mockloop.store import StoreError, read_session, resolve_session, sessions_dir
+    from mockloop.store import StoreError, read_session, resolve_session, session_files
 
     if not refs and not all_sessions:
         raise UserError("name a session (id, prefix, .jsonl file or folder), or use --all")
     found: dict[Path, None] = {}
-    if all_sessions and sessions_dir().is_dir():
-        for path in sorted(sessions_dir().glob("*.jsonl")):
+    if all_sessions:
+        for path in session_files():
             try:
                 ended = read_session(path).transcript.ended
             except StoreError:
-                continue  # not a session file (as `history --reindex` does)
+                found.setdefault(path)  # the batch reports its error and scores the others
+                continue
             if ended:
                 found.setdefault(path)
     for ref in refs:
         folder = Path(ref).expanduser()
         if folder.is_dir():
-            files = sorted(folder.glob("*.jsonl"))
+            files = session_files(folder)
             if not files:
                 raise UserError(f"{ref}: no .jsonl transcripts in this folder")
             for path in files:
