@@ -25,6 +25,7 @@ from mockloop.ports import Action, FakeClock, Reply
 from mockloop.sandbox.summary import RunSummary
 from mockloop.sessions import start_session
 from mockloop.store import (
+    Event,
     Index,
     SessionWriter,
     StoreError,
@@ -381,3 +382,15 @@ def test_history_never_says_no_sessions_while_transcripts_exist(use_banks, tmp_p
     result = runner.invoke(app, ["history"])
     assert result.exit_code == 0 and session in result.output
     assert "No sessions yet" not in result.output
+
+
+@pytest.mark.parametrize("tail", [b"\x80\n\x00", b"\x80\n\n", b"{\n  \n{", b"\n\n"])
+def test_every_unreadable_line_at_the_tail_is_set_aside(mini_library: Library, tail: bytes) -> None:
+    path = new_session(mini_library, count=1)
+    header = path.read_bytes()
+    path.write_bytes(header + tail)
+    with SessionWriter(path) as writer:
+        writer.event(Event(event="session_done"))
+    record = read_session(path)
+    assert record.damaged_lines == 0 and record.transcript.ended
+    assert path.read_bytes().startswith(header)

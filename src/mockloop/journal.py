@@ -112,25 +112,36 @@ def _last_line_start(fd: int, size: int) -> int:
 def repair_tail(fd: int, path: Path, readable: Callable[[bytes], bool]) -> int:
     """Make the file end with a whole, readable line before anything is appended to it.
 
-    A last line the caller cannot read (cut by a crash or a full disk) is moved, byte for byte,
-    to `<name>.torn` and cut off; a readable one missing its newline gets it. Returns how many
-    bytes were set aside (0: nothing was torn).
+    Last lines the caller cannot read (cut by a crash or a full disk) are moved, byte for byte,
+    to `<name>.torn` and cut off, until the last line is readable: what is appended next must
+    never follow damage, or the damage would no longer be at the tail. A readable last line
+    missing its newline gets it. Returns how many bytes were set aside (0: nothing was torn).
     """
     size = os.fstat(fd).st_size
-    if size == 0:
-        return 0
-    start = _last_line_start(fd, size)
-    tail = os.pread(fd, size - start, start)
-    if not tail.strip() or readable(tail.rstrip(b"\n")):
-        if not tail.endswith(b"\n"):
+    cut, damaged = size, False
+    while cut > 0:
+        start = _last_line_start(fd, cut)
+        tail = os.pread(fd, cut - start, start)
+        if tail.strip():  # blank lines are harmless: look past them
+            if readable(tail.rstrip(b"\n")):
+                break
+            damaged = True
+        cut = start
+    if not damaged:
+        cut = size
+    if cut == size:
+        if size and os.pread(fd, 1, size - 1) != b"\n":
             append(fd, b"\n", sync=True)
         return 0
     torn = path.with_name(path.name + ".torn")
+    damaged = os.pread(fd, size - cut, cut)
     # Kept first, cut second: a crash in between leaves the bytes in both places, never none.
     with torn.open("ab") as keep:
-        keep.write(tail if tail.endswith(b"\n") else tail + b"\n")
+        keep.write(damaged if damaged.endswith(b"\n") else damaged + b"\n")
         keep.flush()
         os.fsync(keep.fileno())
-    os.ftruncate(fd, start)
+    os.ftruncate(fd, cut)
     os.fsync(fd)
-    return len(tail)
+    if cut and os.pread(fd, 1, cut - 1) != b"\n":
+        append(fd, b"\n", sync=True)
+    return size - cut
