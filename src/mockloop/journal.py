@@ -134,10 +134,10 @@ def repair_tail(fd: int, path: Path, readable: Callable[[bytes], bool]) -> int:
             append(fd, b"\n", sync=True)
         return 0
     torn = path.with_name(path.name + ".torn")
-    damaged = os.pread(fd, size - cut, cut)
+    bad = os.pread(fd, size - cut, cut)
     # Kept first, cut second: a crash in between leaves the bytes in both places, never none.
     with torn.open("ab") as keep:
-        keep.write(damaged if damaged.endswith(b"\n") else damaged + b"\n")
+        keep.write(bad if bad.endswith(b"\n") else bad + b"\n")
         keep.flush()
         os.fsync(keep.fileno())
     os.ftruncate(fd, cut)
