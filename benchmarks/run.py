@@ -1,7 +1,7 @@
 """Run every benchmark, print one markdown table, and write it to benchmarks/RESULTS.md.
 
 Usage: python benchmarks/run.py [AREA ...]
-(areas: startup offline llm batch sandbox tokens validity)
+(areas: startup offline llm batch sandbox tokens validity durability)
 No network is used: model calls go to a fake OpenAI-compatible server on 127.0.0.1.
 """
 
@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import batch
+import durability
 import llm_overhead
 import offline
 import sandbox
@@ -32,6 +33,7 @@ AREAS = {
     "sandbox": sandbox.run,
     "tokens": tokens.run,
     "validity": validity.run,
+    "durability": durability.run,
 }
 
 

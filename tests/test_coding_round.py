@@ -47,10 +47,9 @@ def run_coding(
     path = start_session(info)
     queue = iter(replies)
     candidate = FunctionCandidate(lambda p: next(queue, Reply(Action.SKIP)))
-    writer = SessionWriter(path)
-    Engine(library, read_session(path), ScriptedInterviewer(), candidate, FakeClock(), writer,
-           SilentListener(), code_runner=runner).run()  # fmt: skip
-    writer.close()
+    with SessionWriter(path) as writer:
+        Engine(library, read_session(path), ScriptedInterviewer(), candidate, FakeClock(), writer,
+               SilentListener(), code_runner=runner).run()  # fmt: skip
     return path, candidate
 
 

@@ -18,7 +18,6 @@ import pytest
 from typer.testing import CliRunner
 
 from mockloop.cli.app import app
-from mockloop.models import TurnKind
 from mockloop.sandbox import boundary
 from mockloop.store import read_session
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +41,10 @@ from mockloop.ports import (
     StopSession,
 )
 from mockloop.store import SessionRecord, new_session_id
+
+# The longest answer a session keeps, in characters (documented in the README). Longer input is
+# cut with a note in the transcript: scoring, exports and the transcript itself stay bounded.
+MAX_ANSWER_CHARS = 50_000
 
 
 class Outcome(StrEnum):
@@ -251,6 +255,9 @@ class Engine:
                 question_id=question.id,
                 meta=TurnMeta(index=index, total=total),
             )
+        settled = self._recover(plan, question)
+        if settled is not None:
+            return settled
         while True:
             reply, spent, prompt = self._ask_candidate(plan, question, index, total)
             step = self._handle(plan, question, reply, spent, prompt)
@@ -288,6 +295,7 @@ class Engine:
         self, plan: RoundPlan, question: Question, reply: Reply, spent: float, prompt: Prompt
     ) -> _Step | None:
         round_, qid = plan.round, question.id
+        reply = self._bounded(reply, round_, qid)
         if reply.action is Action.HINT:
             own = [t for t in self.turns if t.question_id == qid]
             text = self.interviewer.hint(question, own)
@@ -345,32 +353,67 @@ class Engine:
             return _Step.DONE if reply.action is Action.SKIP else _Step.END_ROUND
         return self._answered(plan, question, reply, spent, prompt)
 
+    def _bounded(self, reply: Reply, round_: Round, question_id: str) -> Reply:
+        """The reply with its text cut to MAX_ANSWER_CHARS, saying so in the transcript."""
+        if len(reply.text) <= MAX_ANSWER_CHARS:
+            return reply
+        self._emit(
+            Role.SYSTEM,
+            TurnKind.NOTE,
+            f"The next answer had {len(reply.text):,} characters; only its first "
+            f"{MAX_ANSWER_CHARS:,} are kept (the answer size limit).",
+            round_,
+            question_id=question_id,
+        )
+        return replace(reply, text=reply.text[:MAX_ANSWER_CHARS])
+
     def _answered(
         self, plan: RoundPlan, question: Question, reply: Reply, spent: float, prompt: Prompt
     ) -> _Step | None:
-        round_, qid = plan.round, question.id
         now = self.clock.now()
         q_over = reply.timed_out or (
             prompt.question_deadline is not None and now >= prompt.question_deadline
         )
         r_over = prompt.round_deadline is not None and now >= prompt.round_deadline
-        self._emit(
+        answer = self._emit(
             Role.CANDIDATE,
             TurnKind.ANSWER,
             reply.text,
-            round_,
-            question_id=qid,
+            plan.round,
+            question_id=question.id,
             elapsed_s=spent,
             timed_out=q_over or r_over,
             meta=reply.meta,
         )
-        answers = [t for t in self.turns if t.question_id == qid and t.kind is TurnKind.ANSWER]
-        first_answer = len(answers) == 1
-        if first_answer and question.tests is not None and question.starter_code is not None:
+        return self._after_answer(plan, question, answer, round_over=r_over)
+
+    def _after_answer(
+        self, plan: RoundPlan, question: Question, answer: Turn, *, round_over: bool
+    ) -> _Step | None:
+        """What follows a recorded answer: the submission's tests, then time-out or follow-up.
+
+        Everything here is derived from the records, so a resume after a crash at any point
+        (even during a test run) finishes this step once, without asking for the answer again.
+        """
+        round_, qid = plan.round, question.id
+        answers = [
+            t
+            for t in self.turns
+            if t.question_id == qid and t.role is Role.CANDIDATE and t.kind is TurnKind.ANSWER
+        ]
+        if (
+            answers[0] is answer
+            and question.tests is not None
+            and question.starter_code is not None
+        ):
             # In the coding round the first answer is the submission: it is what gets tested.
-            self._run_tests(round_, question, reply.text, ("visible", "hidden"), 0.0)
-        if q_over or r_over:
-            scope = "round" if r_over else "question"
+            after = self.turns[self.turns.index(answer) + 1 :]
+            ran = {t.meta.tests.label for t in after if t.meta.tests is not None}
+            labels = tuple(label for label in ("visible", "hidden") if label not in ran)
+            if labels:
+                self._run_tests(round_, question, answer.text, labels, 0.0)
+        if answer.timed_out:
+            scope = "round" if round_over else "question"
             self._emit(
                 Role.SYSTEM,
                 TurnKind.NOTE,
@@ -380,7 +423,7 @@ class Engine:
                 meta=TurnMeta(timeout=scope),
             )
             self._finish(plan, question, f"{scope} time ran out")
-            return _Step.END_ROUND if r_over else _Step.DONE
+            return _Step.END_ROUND if round_over else _Step.DONE
         own = [t for t in self.turns if t.question_id == qid]
         asked = sum(1 for t in own if t.kind is TurnKind.FOLLOW_UP)
         if asked < question.max_follow_ups:
@@ -398,6 +441,30 @@ class Engine:
                 return None
         self._finish(plan, question, "answered")
         return _Step.DONE
+
+    def _recover(self, plan: RoundPlan, question: Question) -> _Step | None:
+        """On resume, finish the step a crash cut short after the candidate's last reply.
+
+        An answer with nothing from the interviewer after it was never fully handled (its tests
+        may not have run): handle it now. A closing note without its event: close the question.
+        None: the candidate is to be asked.
+        """
+        for turn in reversed([t for t in self.turns if t.question_id == question.id]):
+            if turn.role is Role.INTERVIEWER:
+                return None
+            if turn.role is Role.CANDIDATE:
+                if turn.kind is not TurnKind.ANSWER:
+                    return None
+                limit = self._limit(plan.time_limit_s)
+                over = limit is not None and self._spent(round_=plan.round) >= limit
+                return self._after_answer(plan, question, turn, round_over=over)
+            closing = turn.meta.timeout or turn.meta.action
+            if turn.kind is TurnKind.NOTE and closing:
+                ends_round = closing in ("round", Action.END_ROUND.value)
+                reason = f"{closing} time ran out" if turn.meta.timeout else str(closing)
+                self._finish(plan, question, reason)
+                return _Step.END_ROUND if ends_round else _Step.DONE
+        return None
 
     def _run_tests(
         self, round_: Round, question: Question, code: str, labels: tuple[str, ...], spent: float

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, Literal
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from mockloop import __version__
 from mockloop.content import Library
 from mockloop.models import Role, Scorecard, Transcript, Usage, utcnow
-from mockloop.redact import redact, redact_data, secret_values
+from mockloop.redact import redact, redact_data, secret_values, visible
 from mockloop.reports import engine_line, fmt_score
 from mockloop.store import SessionRecord
 
@@ -152,29 +153,56 @@ def review(transcript: Transcript, card: Scorecard | None, library: Library) -> 
     }
 
 
+# Markdown treats these as syntax anywhere (emphasis, code, links, images, raw HTML, tables,
+# entities); a backslash makes each literal (CommonMark: any ASCII punctuation may be escaped).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
+# ...and these only at the start of a line (lists, setext headings, thematic breaks).
+_MD_LINE_START = re.compile(r"^([ \t]*)([-+=]|\d+[.)])", re.M)
+
+
+def md_text(text: str) -> str:
+    """Text from a session (an answer, a model's words) as Markdown that renders as that text.
+
+    No heading, table, link, image or HTML tag it contains can render as such; control
+    characters are shown as escapes.
+    """
+    escaped = _MD_SPECIAL.sub(r"\\\1", visible(text))
+    return _MD_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}", escaped)
+
+
+def md_line(text: str) -> str:
+    """`md_text` on one line (table cells, quotes): line breaks become spaces."""
+    return md_text(" ".join(text.split()))
+
+
+def md_fence(text: str) -> list[str]:
+    """Verbatim text (candidate answers, test output) in a fence no line of it can close."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", visible(text), fence]
+
+
 def to_markdown(transcript: Transcript, card: Scorecard | None, library: Library) -> str:
-    """A readable review document: transcript with timings, then every score with evidence."""
+    """A readable review document: transcript with timings, then every score with evidence.
+
+    Everything a session holds is untrusted (the candidate's answers, and a model's words,
+    which an answer can steer): the candidate's text is fenced, all other text escaped.
+    """
     view = review(transcript, card, library)
     lines = [
-        f"# mockloop session {view['id']}",
+        f"# mockloop session {md_line(view['id'])}",
         "",
         f"- Started: {view['started']}",
         f"- Rounds: {view['rounds_planned']}",
         f"- Status: {view['status']}",
-        *(f"- {line}" for line in view["models"]),
+        *(f"- {md_line(line)}" for line in view["models"]),
         "",
         "## Transcript",
     ]
     for round_ in view["rounds"]:
         lines += ["", f"### {round_['title']}"]
         for turn in round_["turns"]:
-            if turn["kind"] == "question":
-                lines += ["", f"#### Question: `{turn['question_id']}`", "", turn["text"]]
-                continue
-            timing = ""
-            if turn["elapsed"]:
-                timing = f" _({turn['elapsed']}{', timed out' if turn['timed_out'] else ''})_"
-            lines += ["", f"**{turn['speaker']}**{timing}:", "", turn["text"] or "_(empty)_"]
+            lines += ["", *_md_turn(turn)]
     lines += ["", "## Scores", ""]
     if card is None:
         lines.append(f"Not scored yet: run `mockloop score {view['id']}`.")
@@ -183,21 +211,40 @@ def to_markdown(transcript: Transcript, card: Scorecard | None, library: Library
     lines += ["| Round | Questions | Score |", "|---|---:|---:|"]
     lines += [f"| {title} | {n} | {score} |" for title, n, score in view["round_scores"]]
     for q in view["questions"]:
-        lines += ["", f"### `{q['id']}` ({q['topic']}): {q['overall']}", ""]
-        lines += ["| Criterion | Score | Rationale |", "|---|---:|---|"]
-        for c in q["criteria"]:
-            lines.append(f"| {c['name']} | {c['score']} | {c['rationale'].replace('|', '/')} |")
-        quotes = [e for c in q["criteria"] for e in c["evidence"]]
-        if quotes:
-            lines += ["", "Evidence:"] + [f"> “{quote}” ({what})" for quote, what in quotes]
-        if q["flags"]:
-            lines += ["", "Flags: " + "; ".join(q["flags"])]
-        if q["missed"]:
-            lines += ["", "Missed key points:"] + [f"- {text}" for text in q["missed"]]
-        lines += ["", "Reference answer:", "", q["reference"]]
+        lines += _md_question(q)
     if view["study_next"]:
-        lines += ["", "## Study next", ""] + [f"- {tip}" for tip in view["study_next"]]
+        lines += ["", "## Study next", ""] + [f"- {md_line(tip)}" for tip in view["study_next"]]
     return "\n".join(lines) + "\n"
+
+
+def _md_turn(turn: dict[str, Any]) -> list[str]:
+    if turn["kind"] == "question":
+        return [f"#### Question: `{turn['question_id']}`", "", md_text(turn["text"])]
+    timing = ""
+    if turn["elapsed"]:
+        timing = f" _({turn['elapsed']}{', timed out' if turn['timed_out'] else ''})_"
+    head = [f"**{turn['speaker']}**{timing}:", ""]
+    if not turn["text"]:
+        return [*head, "_(empty)_"]
+    if turn["role"] == "candidate" or turn["kind"] == "test_run":
+        return [*head, *md_fence(turn["text"])]
+    return [*head, md_text(turn["text"])]
+
+
+def _md_question(q: dict[str, Any]) -> list[str]:
+    lines = ["", f"### `{q['id']}` ({md_line(q['topic'])}): {q['overall']}", ""]
+    lines += ["| Criterion | Score | Rationale |", "|---|---:|---|"]
+    for c in q["criteria"]:
+        lines.append(f"| {md_line(c['name'])} | {c['score']} | {md_line(c['rationale'])} |")
+    quotes = [e for c in q["criteria"] for e in c["evidence"]]
+    if quotes:
+        lines += ["", "Evidence:"]
+        lines += [f"> “{md_line(quote)}” ({md_line(what)})" for quote, what in quotes]
+    if q["flags"]:
+        lines += ["", "Flags: " + "; ".join(md_line(flag) for flag in q["flags"])]
+    if q["missed"]:
+        lines += ["", "Missed key points:"] + [f"- {md_line(text)}" for text in q["missed"]]
+    return [*lines, "", "Reference answer:", "", md_text(q["reference"])]
 
 
 def to_html(
@@ -212,5 +259,17 @@ def to_html(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    view = redact_data(review(transcript, card, library), list(hidden))
+    # Jinja escapes the markup; control characters are shown as escapes too.
+    view = _visible_data(redact_data(review(transcript, card, library), list(hidden)))
     return env.get_template("export.html.j2").render(v=view, version=__version__)
+
+
+def _visible_data(data: Any) -> Any:
+    """`visible` applied to every string inside a JSON-like structure."""
+    if isinstance(data, str):
+        return visible(data)
+    if isinstance(data, dict):
+        return {k: _visible_data(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return type(data)(_visible_data(item) for item in data)
+    return data

@@ -413,9 +413,13 @@ class Turn(Strict):
 
 
 class Event(BaseModel):
-    """A state change of the session that is not a message: a question or round finished."""
+    """A state change of the session that is not a message: a question or round finished.
 
-    event: Literal["question_done", "round_done", "session_done"]
+    `repaired`: a writer found the transcript's last record torn (a crash mid-write) and set
+    its bytes aside in `<file>.torn` before writing on; `reason` says how many bytes.
+    """
+
+    event: Literal["question_done", "round_done", "session_done", "repaired"]
     round: Round | None = None
     question_id: str | None = None
     reason: str = ""

@@ -223,14 +223,17 @@ def interviewer_name(settings: Settings) -> str:
 
 
 def resumable(ref: str | None) -> Path:
-    """The unfinished session named by id, prefix or path; by default the latest."""
-    from mockloop.store import latest_unfinished, read_session, resolve_session
+    """The unfinished (or finished but never scored) session named by id, prefix or path; by
+    default the latest. A session another process is running fails here, before any output."""
+    from mockloop.store import ensure_unlocked, latest_unfinished, read_session, resolve_session
 
     path = resolve_session(ref) if ref else latest_unfinished()
     if path is None:
         raise UserError("no unfinished session to resume (see `mockloop history`)")
-    if read_session(path).transcript.ended:
+    record = read_session(path)
+    if record.transcript.ended and record.scorecards:  # ended but unscored (a crash): score it
         raise UserError(f"session {path.stem} is already finished; export or score it instead")
+    ensure_unlocked(path)
     return path
 
 
@@ -303,7 +306,8 @@ def collect_sessions(refs: Sequence[str], all_sessions: bool) -> list[Path]:
             try:
                 ended = read_session(path).transcript.ended
             except StoreError:
-                continue  # not a session file (as `history --reindex` does)
+                found.setdefault(path)  # the batch reports its error and scores the others
+                continue
             if ended:
                 found.setdefault(path)
     for ref in refs:
@@ -358,9 +362,6 @@ def submit_takehome(
     runs = [run_tests(question, folder, label) for label in ("visible", "hidden")]
     info = submission_session(question, folder, interviewer_name(prepared.settings))
     path = start_session(info)
-    writer = SessionWriter(path)
-    try:
+    with SessionWriter(path) as writer:
         record_submission(writer, question, collect(folder), runs)
-    finally:
-        writer.close()
     return path, runs

@@ -11,7 +11,18 @@ from mockloop.models import Scorecard, SessionInfo, Transcript
 from mockloop.ports import Candidate, Clock, CodeRunner, Interviewer, Judge, Listener
 from mockloop.sandbox.summary import SandboxRunner
 from mockloop.scoring import score_transcript
-from mockloop.store import Index, SessionRecord, SessionWriter, read_session, sessions_dir
+from mockloop.store import (
+    Index,
+    SessionRecord,
+    SessionWriter,
+    StoreError,
+    new_session_id,
+    read_session,
+    session_path,
+)
+
+# New ids are drawn again when taken (32 random bits a day: a clash is already rare).
+_ID_ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
@@ -24,15 +35,26 @@ class RunResult:
 
 
 def start_session(info: SessionInfo) -> Path:
-    """Create the session file with its header and index it."""
-    path = sessions_dir() / f"{info.id}.jsonl"
-    writer = SessionWriter(path)
-    try:
-        writer.session(info)
-    finally:
-        writer.close()
-    Index().upsert_session(info, path, ended=False)
-    return path
+    """Create the session file with its header and index it; a taken id is drawn again.
+
+    Returns the new file's path; its stem is the session's id (which may differ from info.id).
+    """
+    index = Index()  # opened first: a brand-new home has no transcript to rebuild it from
+    for _ in range(_ID_ATTEMPTS):
+        path = session_path(info.id)
+        try:
+            with SessionWriter(path, create=True) as writer:
+                try:
+                    writer.session(info)
+                except StoreError:
+                    path.unlink(missing_ok=True)  # a full disk: leave no headerless file behind
+                    raise
+        except FileExistsError:  # never append a new session to another one's file
+            info = info.model_copy(update={"id": new_session_id(info.started_at)})
+            continue
+        index.upsert_session(info, path, ended=False)
+        return path
+    raise StoreError(f"{path.parent}: could not find a free session id")
 
 
 def run_session(
@@ -47,11 +69,13 @@ def run_session(
 ) -> RunResult:
     """Run (or resume) the session stored at `path` until it completes or the candidate quits.
 
+    The session's lock is held for the whole run: a second `resume` fails at once. The record is
+    read after the lock is taken (and a torn tail repaired), so it is what the engine continues.
     Coding questions' tests run in `code_runner`, by default the sandboxed runner.
     """
-    record = read_session(path)
-    writer = SessionWriter(path)
-    try:
+    with SessionWriter(path) as writer:
+        record = read_session(path)
+        _skip_recorded(candidate, record)
         engine = Engine(
             library,
             record,
@@ -62,13 +86,20 @@ def run_session(
             listener,
             code_runner=code_runner or SandboxRunner(),
         )
-        outcome = engine.run()
-    finally:
-        writer.close()
-        # Whatever happened (even Ctrl-C), the index must agree with the file.
-        final = read_session(path)
-        Index().upsert_session(final.transcript.session, path, ended=final.transcript.ended)
+        try:
+            outcome = engine.run()
+        finally:
+            # Whatever happened (even Ctrl-C), the index must agree with the file.
+            final = read_session(path)
+            Index().upsert_session(final.transcript.session, path, ended=final.transcript.ended)
     return RunResult(outcome, final, engine.exit_status)
+
+
+def _skip_recorded(candidate: Candidate, record: SessionRecord) -> None:
+    """On resume, a prepared candidate must not give again the answers already recorded."""
+    skip = getattr(candidate, "skip_recorded", None)
+    if callable(skip):
+        skip(record.transcript.turns)
 
 
 def score_session(path: Path, library: Library, judge: Judge) -> Scorecard:
@@ -83,10 +114,7 @@ def save_scorecard(
     path: Path, transcript: Transcript, card: Scorecard, index: Index | None = None
 ) -> None:
     """Append a scorecard to a session file and record it in the index."""
-    writer = SessionWriter(path)
-    try:
+    with SessionWriter(path) as writer:
         writer.scorecard(card)
-    finally:
-        writer.close()
     index = index or Index()
     index.upsert_session(transcript.session, path, ended=transcript.ended, card=card)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from mockloop.content import ContentError, Problem, display_path, read_yaml
-from mockloop.models import TurnMeta
+from mockloop.models import Role, Turn, TurnKind, TurnMeta
 from mockloop.ports import Action, Prompt, Reply
 
 _SEPARATOR = re.compile(r"^\s*---\s*$", re.M)
@@ -40,6 +40,16 @@ class ScriptedCandidate:
             return Reply(Action.SKIP, meta=TurnMeta(reason="no scripted answer"))
         self.answered[prompt.question.id] += 1
         return Reply(Action.ANSWER, answer.strip())
+
+    def skip_recorded(self, turns: Sequence[Turn]) -> None:
+        """On resume: pass over the answers the transcript already holds, so none is given twice."""
+        for turn in turns:
+            if turn.role is not Role.CANDIDATE or turn.kind is not TurnKind.ANSWER:
+                continue
+            qid = turn.question_id or ""
+            source = self._by_question.get(qid) if self._keyed else self._in_order
+            if source is not None and next(source, None) is not None:
+                self.answered[qid] += 1
 
 
 def split_answers(text: str) -> list[str]:

@@ -57,33 +57,18 @@ def validate(
     ] = None,
 ) -> None:
     """Check banks and rubrics; print one line per problem; exit 1 if any file is bad."""
-    from mockloop.content import ContentError, comment_warnings, load_library, read_yaml
-    from mockloop.paths import content_dirs, yaml_files
+    from mockloop.bankvalidate import validate as check_files
 
-    files = yaml_files(paths) if paths else []
-    bank_files: list[Path] = []
-    rubric_files: list[Path] = []
-    try:
-        for file in files:
-            data, _ = read_yaml(file)
-            is_rubric = isinstance(data, dict) and "rubric" in data and "bank" not in data
-            (rubric_files if is_rubric else bank_files).append(file)
-        # Warnings do not fail the check: a trailing comment after a value can be deliberate.
-        for file in bank_files if paths else yaml_files(content_dirs("question_banks")):
-            for warning in comment_warnings(file):
-                typer.echo(str(warning), err=True)
-        load_library(
-            bank_files or (content_dirs("question_banks") if not paths else [Path("/nonexistent")]),
-            [*content_dirs("rubrics"), *rubric_files],
-        )
-    except ContentError as exc:
-        for problem in exc.problems:
+    result = check_files(paths)
+    for warning in result.warnings:
+        typer.echo(str(warning), err=True)
+    if result.problems:
+        for problem in result.problems:
             typer.echo(str(problem), err=True)
-        count = len({p.path for p in exc.problems})
-        typer.echo(f"{count} file(s) with problems ({len(exc.problems)} in all).", err=True)
-        raise typer.Exit(ExitStatus.FAILED) from None
-    checked = len(files) if paths else len(yaml_files(content_dirs("question_banks")))
-    typer.echo(f"All {checked} file(s) valid.", err=True)
+        count = len({p.path for p in result.problems})
+        typer.echo(f"{count} file(s) with problems ({len(result.problems)} in all).", err=True)
+        raise typer.Exit(ExitStatus.FAILED)
+    typer.echo(f"All {result.checked} file(s) valid.", err=True)
 
 
 @app.command(epilog="Example: mockloop banks show rag-hybrid-search --reveal")

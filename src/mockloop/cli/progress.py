@@ -58,7 +58,7 @@ def history(
 
     from mockloop.cli.context import environment
     from mockloop.progress import history as load_history
-    from mockloop.store import Index
+    from mockloop.store import Index, session_files
     from mockloop.store import reindex as rebuild
 
     terminal = environment().terminal
@@ -66,6 +66,9 @@ def history(
     if reindex:
         terminal.note(f"Re-indexed {rebuild(index)} session file(s).")
     rows = load_history(index, limit)
+    if not rows and session_files():  # transcripts the index does not know (copied in by hand)
+        terminal.note(f"Re-indexed {rebuild(index)} session file(s) the index did not list.")
+        rows = load_history(index, limit)
     if not rows:
         terminal.err.print("No sessions yet. Start one with `mockloop interview`.")
         return

@@ -84,10 +84,15 @@ def start(
 
     _, question = _brief(brief_id)
     target = folder or Path(brief_id)
+    if target.exists() and not target.is_dir():
+        raise UserError(f"{target} is a file, not a folder; choose a new folder")
     try:
         written = write_workspace(question, target)
     except TakehomeError as exc:
         raise UserError(str(exc)) from None
+    except OSError as exc:
+        where = exc.filename or target
+        raise UserError(f"{where}: cannot write the workspace ({exc.strerror})") from None
     typer.echo(f"Wrote {len(written)} files to {target}. Read {target / 'README.md'} to begin.")
     typer.echo(f"Then: mockloop takehome check {target}   and   mockloop takehome submit {target}")
 

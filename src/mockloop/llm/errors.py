@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 
 from mockloop.errors import MockloopError
+from mockloop.redact import redact_url
 
 BACKOFF_BASE_S = 1.0
 BACKOFF_FACTOR = 2.0
@@ -199,7 +200,7 @@ def classify(
         provider=provider,
         env=key_env(provider),
         timeout=f"{timeout_s:g}",
-        where=f" at {api_base}" if api_base else "",
+        where=f" at {redact_url(api_base)}" if api_base else "",
     )
     status = getattr(exc, "status_code", None)
     extra = f"HTTP {status}: {detail}" if isinstance(status, int) and status >= 400 else detail

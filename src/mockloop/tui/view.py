@@ -9,6 +9,7 @@ from rich.padding import Padding
 from rich.text import Text
 
 from mockloop.models import Event, Role, SessionInfo, Turn, TurnKind
+from mockloop.redact import visible
 from mockloop.store import SessionRecord
 from mockloop.tui.render import round_summary
 from mockloop.tui.terminal import Terminal, prose, question_panel
@@ -40,7 +41,7 @@ class TranscriptView:
     def on_turn(self, turn: Turn) -> None:
         """Show one turn."""
         self.turns.append(turn)
-        self._show(turn)
+        self._show(_safe(turn))
 
     def _show(self, turn: Turn) -> None:
         console = self.terminal.err
@@ -87,7 +88,7 @@ class TranscriptView:
                     you = Text("You: ", style="green") + Text(_shorten(turn.text))
                     self.terminal.err.print(you)
                 elif not turn.meta.paused:
-                    self._show(turn)
+                    self._show(_safe(turn))
 
 
 # The transcript narrates for a reviewer ("The candidate skipped the question."); the screen
@@ -102,6 +103,11 @@ def _system_line(turn: Turn) -> RenderableType:
     return Text(_ACTION_LINES.get(turn.meta.action or "", turn.text), style=style)
 
 
+def _safe(turn: Turn) -> Turn:
+    """The turn with control characters shown as escapes: an answer must not drive the terminal."""
+    return turn.model_copy(update={"text": visible(turn.text)})
+
+
 def _shorten(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split())
+    flat = " ".join(visible(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
