@@ -87,3 +87,107 @@ def contains_phrase(haystack: list[str], phrase: list[str]) -> bool:
     return any(
         haystack[i] == first and haystack[i : i + n] == phrase for i in range(len(haystack) - n + 1)
     )
+
+
+# Clause boundaries inside a sentence: a comma or conjunction that starts a new subject. Matching
+# claims clause by clause keeps "a z-test assumes X, while a t-test assumes Y" from agreeing with
+# the swapped claim "a t-test assumes X" just because every word is somewhere in the sentence.
+_CLAUSE = re.compile(
+    r"\s*[;:]\s+|,?\s+(?:while|whereas|but|although|though|however)\s+|"
+    r",\s+(?:and|so|yet)\s+|\s+and\s+(?=(?:a|an|the|it|its|they|this|that|we|you)\s)",
+    re.I,
+)
+# Words that make a run of words a statement: auxiliaries, copulas, modals and common verbs.
+_PREDICATES = frozenset(
+    """
+    is are was were be been being am isn't aren't wasn't weren't can could will would shall
+    should must may might has have had does do did doesn't don't didn't cannot won't
+    d ll ve re let
+    """.split()
+)
+_SUBJECTS = frozenset("i we you it they he she this that there".split())
+# Common verbs of technical explanation: with the auxiliaries they tell a clause that says
+# something from a list of terms, without a part-of-speech tagger.
+_VERBS_TEXT = """
+    add allow apply assume attend avoid batch become block break build cache call cause change
+    check choose chunk combine compare compute contain control cost count decide decode depend
+    design detect differ divide drop embed encode estimate evaluate explain fail filter find fit
+    flag follow gain generate give grow handle help hold hurt improve include increase index join
+    keep learn let limit load look lose lower map match measure merge move multiply need
+    normalise normalize parse pass pick predict prevent produce put queue raise rank reach read
+    reduce reject rely remove replace require retrieve retry return route run sample save scale
+    score search see send serve set shard show shrink skip sort split stay stop store strip suit
+    sum support take tell test track train tune turn update use validate wait win work wrap write
+    get go make mean know want think say come become
+"""
+
+
+def _verb_base(word: str) -> str:
+    """A crude verb base: "uses", "used", "using" and "use" all give "us"."""
+    for suffix in ("ing", "ies", "ied", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]  # "splitting" -> "split"
+    return word[:-1] if word.endswith("e") and len(word) > 2 else word
+
+
+_VERBS = frozenset(_verb_base(v) for v in _VERBS_TEXT.split())
+CODE_LINE = re.compile(
+    r"^\s*(?:def|class|import|from|return|if|elif|else|for|while|with|try|except|raise|async|"
+    r"await|yield|assert|lambda|print)\b.*[:)(]|"  # Python statements
+    r"^\s*@\w|"  # decorators
+    r"^\s*[\w.\[\]'\"]+\s*(?::\s*[\w.\[\], |]+)?\s*[-+*/|&]?=(?!=)|"  # assignments, annotated ones
+    r"^\s*[\w.]+\([^()]*\)\s*$|"  # a bare call
+    r"[{}\[\]]\s*$|^\s*[)\]}]|^\s{4,}\S",  # brackets, indented code
+)
+
+
+def clauses(sentence: str) -> list[str]:
+    """A sentence split where a new subject starts (", while", "; ", " and the ...")."""
+    parts = [p.strip(" ,") for p in _CLAUSE.split(sentence)]
+    kept = [p for p in parts if words(p)]
+    return kept or [sentence]
+
+
+def is_statement(text: str) -> bool:
+    """True when a run of words says something: a predicate and more than a bare term.
+
+    A list of terms ("attention, softmax, KV cache") or a fragment ("Requirements first.") is
+    not a statement: it names things without saying anything about them.
+    """
+    tokens = words(text)
+    if len(tokens) < 4:
+        return False
+    items = [words(i) for i in re.split(r"[,;/]", text) if words(i)]
+    if len(items) >= 3 and sum(map(len, items)) / len(items) <= 6:
+        # A comma-separated run of short phrases, most of them without a verb: a list.
+        saying = sum(1 for i in items if _says(i) or _SUBJECTS & set(i))
+        if saying / len(items) < 0.45:
+            return False
+    function = sum(1 for t in tokens if t in STOPWORDS)
+    if function / len(tokens) < 0.15:
+        return False
+    if _says(tokens) or _SUBJECTS & set(tokens[:-1]):
+        return True  # a verb, or a subject with words after it
+    return len(tokens) >= 8 and function / len(tokens) >= 0.3  # running prose
+
+
+def _says(tokens: list[str]) -> bool:
+    """True when a run of words holds an auxiliary or a common verb (any inflection)."""
+    return bool(_PREDICATES & set(tokens)) or any(_verb_base(t) in _VERBS for t in tokens)
+
+
+def is_code_line(line: str) -> bool:
+    """True for a line that reads as code rather than prose."""
+    return bool(CODE_LINE.search(line))
+
+
+FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1[ \t]*$", re.S | re.M)
+
+
+def prose(text: str) -> str:
+    """The prose of a text: fenced code blocks and code-looking lines removed."""
+    unfenced = FENCE.sub("\n", text)
+    return "\n".join(line for line in unfenced.splitlines() if not is_code_line(line))
