@@ -92,8 +92,9 @@ def culprits(
     analysis = analyse(question, adversary.answer, sim)
     said = stems(adversary.answer)
     found: list[str] = []
+    named = [m.point.id for m in analysis.matches if m.how == "named"]
     for i, match in enumerate(analysis.matches):
-        if match.score <= 0 or match.how == "misconception":
+        if match.score <= 0 or match.how in ("misconception", "named"):
             continue
         point = match.point
         hits = [j for j, a in enumerate(point.aliases) if contains_phrase(said, stems(a))]
@@ -106,8 +107,10 @@ def culprits(
         if not hits:
             where = locate(library, question, ("key_points", i, "text"))
             found.append(f"{where}: key point {point.id} earned {match.score:.2f} ({match.how})")
+    where = locate(library, question, adversary.loc)
+    if named:
+        found.append(f"{where}: named, not explained (small credit): {', '.join(named)}")
     if not found:
-        where = locate(library, question, adversary.loc)
         found.append(f"{where}: {adversary.kind} answer scored on closeness to the reference")
     return found
 

@@ -191,8 +191,9 @@ def match_point(
     target = set(content_stems(point.text)) - qstems or set(content_stems(point.text))
     point_negated = bool(NEGATION.search(point.text))
     aliases = [stems(a) for a in point.aliases]
-    # Words that only name things: a clause must say something beyond the bank's terms.
-    terms = spans.terms
+    # Words that only name things: a clause must say something beyond the point's own terms,
+    # and at least a word beyond every term of the bank (or it is a list of terms).
+    terms = {s for a in point.aliases for s in content_stems(a)}
     best: tuple[float, int] = (0.0, -1)
     named = -1
     for index, clause in enumerate(spans.clauses):
@@ -210,7 +211,8 @@ def match_point(
         if found is not None:
             # Negated ("I won't dwell on requirements") or bare, an alias states nothing.
             own = {w for w in said - terms - qstems if len(w) > 2}
-            if len(own) >= OWN_WORDS and not flipped:
+            beyond = own - spans.terms
+            if len(own) >= OWN_WORDS and beyond and not (clause.negated and not point_negated):
                 score = max(score, ALIAS_STATED)
             elif named < 0:
                 named = index
@@ -297,6 +299,8 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
     ]
     content = content_stems(answer)
     echo = sum(1 for s in content if s in qstems) / len(content) if content else 0.0
+    # On-topic is judged on every word; how close it gets beyond the question, on demoted ones.
+    topical = sim.similarity(answer, question.reference_answer)
     raw = sim.similarity(demote(answer, qstems), demote(question.reference_answer, qstems))
     relevance = scale(raw, RELEVANCE_LOW, RELEVANCE_HIGH)
     share, explanation = _shape(spans, answer)
@@ -305,7 +309,7 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
         verdict = "non_answer"
     elif echo >= ECHO and not any(m.covered for m in matches):
         verdict = "echo"
-    elif raw < OFF_TOPIC and not any(m.covered for m in matches) and not wrong:
+    elif topical < OFF_TOPIC and not any(m.covered for m in matches) and not wrong:
         verdict = "off_topic"
     if verdict != "answer":
         # A non-answer earns nothing, even if a stray word brushed a key point.

@@ -74,8 +74,37 @@ def content_stems(text: str) -> list[str]:
 
 def sentences(text: str) -> list[str]:
     """Split an answer into sentences and bullet items, dropping empties."""
-    parts = (p.strip(" \t-*•") for p in _SENTENCE.split(text))
+    parts = (p.strip(" \t-*•") for p in _SENTENCE.split(_unwrap(text)))
     return [p for p in parts if p and len(words(p)) > 0]
+
+
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s")
+
+
+def _unwrap(text: str) -> str:
+    """Join prose lines wrapped mid-sentence, so a sentence is never cut at a line break.
+
+    Code lines, bullets, blank lines and lines ending a sentence keep their line breaks.
+    """
+    if "\n" not in text:
+        return text
+    out: list[str] = []
+    for line in text.split("\n"):
+        previous = out[-1] if out else ""
+        if (
+            previous.strip()
+            and line.strip()
+            and previous.rstrip()[-1] not in ".!?:;"
+            and not _BULLET.match(line)
+            and not is_code_line(previous)
+            and not is_code_line(line)
+            and not line.lstrip().startswith("```")
+            and not previous.lstrip().startswith(("```", "#"))
+        ):
+            out[-1] = f"{previous.rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def contains_phrase(haystack: list[str], phrase: list[str]) -> bool:
@@ -166,11 +195,9 @@ def is_statement(text: str) -> bool:
         saying = sum(1 for i in items if _says(i) or _SUBJECTS & set(i))
         if saying / len(items) < 0.45:
             return False
-    function = sum(1 for t in tokens if t in STOPWORDS)
-    if function / len(tokens) < 0.15:
-        return False
     if _says(tokens) or _SUBJECTS & set(tokens[:-1]):
         return True  # a verb, or a subject with words after it
+    function = sum(1 for t in tokens if t in STOPWORDS)
     return len(tokens) >= 8 and function / len(tokens) >= 0.3  # running prose
 
 

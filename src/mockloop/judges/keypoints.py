@@ -123,7 +123,7 @@ class KeypointJudge:
         # Depth is explanation of substance (why, how, trade-offs, numbers), not length or
         # closeness alone: capped by what the answer actually states.
         signal = 0.45 * analysis.coverage + 0.25 * analysis.relevance + 0.3 * analysis.explanation
-        signal = min(signal, analysis.coverage + 0.25)
+        signal = min(signal, analysis.coverage + DEPTH_OVER_COVERAGE)
         if analysis.statement_share < 0.5:
             signal = min(signal, 0.1)  # a list of terms explains nothing
         score = band(signal)
@@ -176,6 +176,7 @@ class KeypointJudge:
 
 
 MISCONCEPTION_PENALTY = 0.15
+DEPTH_OVER_COVERAGE = 0.25  # depth may exceed what the answer covers by this much, no more
 INSTRUCTION_FLAG = "the answer tries to instruct the judge; those sentences were ignored"
 _VERDICT_FLAGS = {
     "instructions_only": "the answer only tries to instruct the judge",
