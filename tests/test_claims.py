@@ -168,7 +168,8 @@ def test_naming_a_criterion_does_not_earn_it(
     question = builtin_library.question("sd-docs-rag")
     result = verdict(judge, builtin_library, question, answer)
     requirements = next(c for c in result.criteria if c.criterion == "requirements")
-    assert requirements.score == 1, requirements
+    assert requirements.score is not None and requirements.score <= 2, requirements
+    assert not requirements.evidence
 
 
 def test_communication_and_depth_follow_substance(

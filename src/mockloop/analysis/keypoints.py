@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from mockloop.analysis.embedding import Similarity, similarity_matrix
@@ -32,6 +32,7 @@ from mockloop.analysis.text import (
     sentences,
     stem,
     stems,
+    verbatim,
     words,
 )
 from mockloop.models import KeyPoint, Question
@@ -54,17 +55,20 @@ NEGATION = re.compile(
     r"didn't|without|neither|nor)\b",
     re.I,
 )
+# Denying a term ("I won't dwell on requirements") rather than qualifying it ("without scaling").
+DENIAL = re.compile(r"\b(?:not|never|no|cannot|\w+n't|won't)\b", re.I)
 RELEVANCE_LOW, RELEVANCE_HIGH = 0.20, 0.70
 OFF_TOPIC = 0.15  # raw similarity to the reference below which a pointless answer is off-topic
 ECHO = 0.8  # share of the answer's content words taken from the question: a restated question
-MAX_SPANS = 600  # clauses compared with every point: keeps a 50,000-character answer linear
+MAX_SPANS = 400
+RELEVANCE_CHARS = 12_000  # closeness to the reference is read on the answer's opening  # clauses compared with every point: keeps a 50,000-character answer linear
 
 _NON_ANSWER = re.compile(
     r"\b(i\s*(?:do\s*n[o']?t|dont|have\s+no)\s+(?:know|idea|remember)|no\s+idea|not\s+sure|"
     r"dunno|pass|skip|no\s+clue|can'?t\s+remember|never\s+heard)\b",
     re.I,
 )
-_EXPLAINS = re.compile(
+EXPLAINS = re.compile(
     r"\b(?:because|since|so\s+that|therefore|thus|hence|which\s+means|this\s+means|that\s+is\s+"
     r"why|in\s+order\s+to|instead\s+of|whereas|however|but|unless|trade-?offs?|at\s+the\s+cost|"
     r"downside|cost|latency|faster|slower|cheaper|for\s+example|e\.g\.|for\s+instance|versus|"
@@ -85,6 +89,7 @@ class PointMatch:
     how: How
     evidence: str | None
     misconception: MisconceptionMatch | None = None
+    strength: float = 0.0  # the best clause's unclamped probability: ranks answers finely
 
     @property
     def covered(self) -> bool:
@@ -165,6 +170,7 @@ class _Spans:
     clauses: list[Clause]
     code: list[bool]
     terms: frozenset[str]  # content stems of every key point's aliases
+    said: list[frozenset[str]]  # content stems of each demoted span
 
 
 def _spans(answer: str, qstems: frozenset[str], terms: frozenset[str]) -> _Spans:
@@ -175,12 +181,14 @@ def _spans(answer: str, qstems: frozenset[str], terms: frozenset[str]) -> _Spans
         if len(texts) >= MAX_SPANS:
             break
     texts = texts[:MAX_SPANS]
+    demoted = [demote(t, qstems) for t in texts]
     return _Spans(
         texts,
-        [demote(t, qstems) for t in texts],
+        demoted,
         [make_clause(t, bool(NEGATION.search(t))) for t in texts],
         [is_code_line(t) for t in texts],
         terms,
+        [frozenset(content_stems(d)) for d in demoted],
     )
 
 
@@ -189,15 +197,17 @@ def match_point(
 ) -> PointMatch:
     """Score one key point against the answer's spans (demoted words, meaning, aliases)."""
     target = set(content_stems(point.text)) - qstems or set(content_stems(point.text))
+    if not target:
+        return PointMatch(point, 0.0, "none", None)
     point_negated = bool(NEGATION.search(point.text))
     aliases = [stems(a) for a in point.aliases]
     # Words that only name things: a clause must say something beyond the point's own terms,
     # and at least a word beyond every term of the bank (or it is a list of terms).
     terms = {s for a in point.aliases for s in content_stems(a)}
     best: tuple[float, int] = (0.0, -1)
-    named = -1
+    named, strength = -1, 0.0
     for index, clause in enumerate(spans.clauses):
-        said = set(content_stems(spans.demoted[index]))
+        said = spans.said[index]
         shared = len(target & said)
         recall, precision = shared / len(target), (shared / len(said) if said else 0.0)
         flipped = point_negated != clause.negated
@@ -207,12 +217,14 @@ def match_point(
             if found is not None or probability >= EXPRESSED_HIGH:
                 named = index if named < 0 else named
             continue
+        strength = max(strength, probability)
         score = scale(probability, EXPRESSED_LOW, EXPRESSED_HIGH)
         if found is not None:
             # Negated ("I won't dwell on requirements") or bare, an alias states nothing.
             own = {w for w in said - terms - qstems if len(w) > 2}
             beyond = own - spans.terms
-            if len(own) >= OWN_WORDS and beyond and not (clause.negated and not point_negated):
+            denied = bool(DENIAL.search(spans.texts[index])) and not point_negated
+            if len(own) >= OWN_WORDS and beyond and not denied:
                 score = max(score, ALIAS_STATED)
             elif named < 0:
                 named = index
@@ -220,14 +232,14 @@ def match_point(
             best = (score, index)
     score, index = best
     if score < NAMED and named >= 0:
-        return PointMatch(point, NAMED, "named", spans.texts[named])
+        return PointMatch(point, NAMED, "named", spans.texts[named], strength=strength)
     if score <= 0:
-        return PointMatch(point, 0.0, "none", None)
+        return PointMatch(point, 0.0, "none", None, strength=strength)
     recall_words = set(content_stems(spans.demoted[index]))
     how: How = "words" if len(target & recall_words) >= len(target) / 2 else "meaning"
     if any(contains_phrase(spans.clauses[index].stems, a) for a in aliases):
         how = "alias"
-    return PointMatch(point, score, how, spans.texts[index])
+    return PointMatch(point, score, how, spans.texts[index], strength=strength)
 
 
 def find_misconceptions(
@@ -241,16 +253,17 @@ def find_misconceptions(
         return []
     texts = [spans.texts[i] for i in only]
     points = question.key_points
-    point_cos = similarity_matrix(sim, [p.text for p in points], texts)
-    claim_cos = similarity_matrix(sim, [w.claim for _, w in wrongs], texts)
+    grid = similarity_matrix(sim, [*(p.text for p in points), *(w.claim for _, w in wrongs)], texts)
+    point_cos, claim_cos = grid[: len(points)], grid[len(points) :]
     found: dict[str, MisconceptionMatch] = {}
     for k, (point, wrong) in enumerate(wrongs):
         if point.id in found:
             continue
         negated = bool(NEGATION.search(wrong.claim))
+        aliases = [(a, bool(NEGATION.search(a))) for a in wrong.aliases]
         for j, i in enumerate(only):
             clause = spans.clauses[i]
-            by_alias = any(alias_stated(clause, a, bool(NEGATION.search(a))) for a in wrong.aliases)
+            by_alias = any(alias_stated(clause, a, flip) for a, flip in aliases)
             # The clause must agree with the wrong claim more than with any correct point.
             rival = max(agreement(clause, p.text, point_cos[n][j]) for n, p in enumerate(points))
             if by_alias or states_claim(
@@ -267,7 +280,7 @@ def _shape(spans: _Spans, answer: str) -> tuple[float, float]:
     total = sum(len(words(s)) for s in sentence_list) or 1
     stated = [s for s in sentence_list if make_clause(s, False).statement or is_code_line(s)]
     share = sum(len(words(s)) for s in stated) / total
-    markers = {m.group(0).lower() for s in stated for m in _EXPLAINS.finditer(s)}
+    markers = {m.group(0).lower() for s in stated for m in EXPLAINS.finditer(s)}
     return share, min(1.0, len(markers) / 4)
 
 
@@ -287,7 +300,10 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
         match_point(p, spans, row, qstems)
         for p, row in zip(question.key_points, matrix, strict=True)
     ]
-    wrong = find_misconceptions(question, spans, sim)
+    wrong = [
+        replace(w, quote=verbatim(w.quote, answer))
+        for w in find_misconceptions(question, spans, sim)
+    ]
     cancelled = {m.point.id: m for m in wrong}
     matches = [
         PointMatch(
@@ -300,8 +316,9 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
     content = content_stems(answer)
     echo = sum(1 for s in content if s in qstems) / len(content) if content else 0.0
     # On-topic is judged on every word; how close it gets beyond the question, on demoted ones.
-    topical = sim.similarity(answer, question.reference_answer)
-    raw = sim.similarity(demote(answer, qstems), demote(question.reference_answer, qstems))
+    opening = answer[:RELEVANCE_CHARS]
+    topical = sim.similarity(opening, question.reference_answer)
+    raw = sim.similarity(demote(opening, qstems), demote(question.reference_answer, qstems))
     relevance = scale(raw, RELEVANCE_LOW, RELEVANCE_HIGH)
     share, explanation = _shape(spans, answer)
     verdict: Verdict = "answer"
@@ -314,4 +331,9 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
     if verdict != "answer":
         # A non-answer earns nothing, even if a stray word brushed a key point.
         matches, wrong = nothing, []
+    # Evidence is quoted as the candidate wrote it.
+    matches = [
+        replace(m, evidence=verbatim(m.evidence, answer)) if m.evidence else m for m in matches
+    ]
+
     return Analysis(verdict, matches, relevance, raw, instructs, wrong, share, explanation, echo)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mockloop.analysis.text import STOPWORDS, contains_phrase, is_statement, stem, stems, words
 from mockloop.models import KeyPoint, Misconception
@@ -52,6 +53,7 @@ _NUMBERED = re.compile(r"\btype\s+(?:(1|one)|(2|two))\b", re.I)
 _DECISIVE = frozenset({"i", "ii", "iii"})
 
 
+@lru_cache(maxsize=4096)
 def key_words(text: str) -> frozenset[str]:
     """Content stems plus the short words that tell "type I" from "type II"."""
     text = _NUMBERED.sub(lambda m: "type i" if m.group(1) else "type ii", text)
@@ -88,8 +90,12 @@ def states_claim(
 
 def alias_stated(clause: Clause, alias: str, negated: bool) -> bool:
     """True when a clause contains a misconception's alias, with the same polarity."""
-    normal = _NUMBERED.sub(lambda m: "type i" if m.group(1) else "type ii", alias)
-    return clause.negated == negated and contains_phrase(clause.stems, stems(normal))
+    return clause.negated == negated and contains_phrase(clause.stems, _alias_stems(alias))
+
+
+@lru_cache(maxsize=4096)
+def _alias_stems(alias: str) -> list[str]:
+    return stems(_NUMBERED.sub(lambda m: "type i" if m.group(1) else "type ii", alias))
 
 
 def make_clause(text: str, negated: bool) -> Clause:

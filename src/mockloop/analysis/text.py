@@ -218,3 +218,12 @@ def prose(text: str) -> str:
     """The prose of a text: fenced code blocks and code-looking lines removed."""
     unfenced = FENCE.sub("\n", text)
     return "\n".join(line for line in unfenced.splitlines() if not is_code_line(line))
+
+
+def verbatim(quote: str, text: str) -> str:
+    """`quote` as it appears in `text`, line breaks included (sentences unwrap wrapped lines)."""
+    if quote in text:
+        return quote
+    pattern = r"\s+".join(re.escape(part) for part in quote.split())
+    found = re.search(pattern, text)
+    return found.group(0) if found else quote

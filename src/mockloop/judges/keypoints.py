@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mockloop.analysis.embedding import Similarity, default_similarity
-from mockloop.analysis.keypoints import Analysis, analyse, strip_instructions
+from mockloop.analysis.keypoints import EXPLAINS, Analysis, analyse, strip_instructions
 from mockloop.analysis.submission import own_text
 from mockloop.analysis.text import sentences, words
 from mockloop.models import (
@@ -131,9 +131,7 @@ class KeypointJudge:
         if tests is not None and tests.score is not None and score > tests.score:
             # Code that fails its tests is not high-quality code: quality never outranks them.
             score, note = tests.score, f" Capped at the hidden-test score ({tests.score})."
-        parts = sentences(answer)
-        index, _ = self.similarity.best(answer, parts)
-        quote = parts[index] if index >= 0 else None
+        quote = _explaining_quote(analysis)
         return CriterionScore(
             criterion=criterion.id,
             score=score,
@@ -173,6 +171,14 @@ class KeypointJudge:
             score=band(signal),
             rationale=f"On-topic ({analysis.relevance:.0%}); {count} words: {said}.",
         )
+
+
+def _explaining_quote(analysis: Analysis) -> str | None:
+    """The evidence of the best covered point, preferring one that explains (why, how)."""
+    covered = sorted(analysis.covered, key=lambda m: -m.score)
+    quotes = [m.evidence for m in covered if m.evidence]
+    explaining = [q for q in quotes if EXPLAINS.search(q)]
+    return (explaining or quotes or [None])[0]
 
 
 MISCONCEPTION_PENALTY = 0.15
