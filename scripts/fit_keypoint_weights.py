@@ -60,10 +60,10 @@ def main() -> None:
     labels = np.array([i.correct for i in train], dtype=float)
     w = fit_logistic(features, labels)
     auc = roc_auc(list(np.c_[features, np.ones(len(features))] @ w), [bool(v) for v in labels])
-    print(f"# fitted on {len(train)} SemEval-2013 train answers; train ROC-AUC {auc:.3f}")
-    print(
+    sys.stdout.write(
+        f"# fitted on {len(train)} SemEval-2013 train answers; train ROC-AUC {auc:.3f}\n"
         f"W_RECALL, W_PRECISION, W_COSINE, W_NEGATION, W_BIAS = "
-        f"{w[0]:.2f}, {w[1]:.2f}, {w[2]:.2f}, {-w[3]:.2f}, {w[4]:.2f}"
+        f"{w[0]:.2f}, {w[1]:.2f}, {w[2]:.2f}, {-w[3]:.2f}, {w[4]:.2f}\n"
     )
 
 

@@ -17,7 +17,7 @@ from mockloop.analysis.injection import strip_instructions
 from mockloop.analysis.keypoints import analyse
 from mockloop.analysis.text import content_stems
 from mockloop.content import Library
-from mockloop.models import KeyPoint, Question
+from mockloop.models import Difficulty, KeyPoint, Question
 from mockloop.ports import Judge
 
 
@@ -116,7 +116,7 @@ def as_question(item: Item) -> Question:
     return Question(
         id="semeval",
         topic="semeval",
-        difficulty="medium",  # type: ignore[arg-type]
+        difficulty=Difficulty.MEDIUM,
         rubric="fundamentals",
         prompt=item.question,
         key_points=points,

@@ -60,8 +60,8 @@ DENIAL = re.compile(r"\b(?:not|never|no|cannot|\w+n't|won't)\b", re.I)
 RELEVANCE_LOW, RELEVANCE_HIGH = 0.20, 0.70
 OFF_TOPIC = 0.15  # raw similarity to the reference below which a pointless answer is off-topic
 ECHO = 0.8  # share of the answer's content words taken from the question: a restated question
-MAX_SPANS = 400
-RELEVANCE_CHARS = 12_000  # closeness to the reference is read on the answer's opening  # clauses compared with every point: keeps a 50,000-character answer linear
+MAX_SPANS = 400  # clauses compared with every point: keeps a 50,000-character answer linear
+RELEVANCE_CHARS = 12_000  # closeness to the reference is read on the answer's opening
 
 _NON_ANSWER = re.compile(
     r"\b(i\s*(?:do\s*n[o']?t|dont|have\s+no)\s+(?:know|idea|remember)|no\s+idea|not\s+sure|"

@@ -127,14 +127,14 @@ _CLAUSE = re.compile(
     re.I,
 )
 # Words that make a run of words a statement: auxiliaries, copulas, modals and common verbs.
-_PREDICATES = frozenset(
-    """
+_PREDICATE_TEXT = """
     is are was were be been being am isn't aren't wasn't weren't can could will would shall
     should must may might has have had does do did doesn't don't didn't cannot won't
     d ll ve re let
-    """.split()
-)
-_SUBJECTS = frozenset("i we you it they he she this that there".split())
+"""
+_PREDICATES = frozenset(_PREDICATE_TEXT.split())
+_SUBJECT_TEXT = "i we you it they he she this that there"
+_SUBJECTS = frozenset(_SUBJECT_TEXT.split())
 # Common verbs of technical explanation: with the auxiliaries they tell a clause that says
 # something from a list of terms, without a part-of-speech tagger.
 _VERBS_TEXT = """

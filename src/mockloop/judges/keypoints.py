@@ -178,7 +178,7 @@ def _explaining_quote(analysis: Analysis) -> str | None:
     covered = sorted(analysis.covered, key=lambda m: -m.score)
     quotes = [m.evidence for m in covered if m.evidence]
     explaining = [q for q in quotes if EXPLAINS.search(q)]
-    return (explaining or quotes or [None])[0]
+    return next(iter(explaining or quotes), None)
 
 
 MISCONCEPTION_PENALTY = 0.15
