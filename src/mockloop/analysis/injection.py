@@ -16,7 +16,7 @@ _INSTRUCTION = re.compile(
     r"earlier)\s+(?:instructions?|prompts?|rules?)|"
     r"\b(?:score|grade|rate|mark)\s+(?:me|this(?:\s+answer)?|every(?:\s+criterion)?|all|each)\b"
     r"[^.!?\n]*\b(?:5|five|full\s+marks|maximum|top\s+score|highest)\b|"
-    r"\byou\s+are\s+now\b|"
+    r"\byou\s+are\s+now\s+(?:a|an|the|my|in|acting|playing)\b|"
     r"^\s*(?:system|assistant)\s*:\s*(?:ignore|disregard|you\s+(?:are|must|will)|score|grade|"
     r"rate|give|new\s+instructions?)|"
     r"\b(?:evaluation|rubric|grading)[-\s](?:override|disabled)\b|"

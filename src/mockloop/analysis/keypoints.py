@@ -29,6 +29,7 @@ from mockloop.analysis.text import (
     contains_phrase,
     content_stems,
     is_code_line,
+    is_list,
     sentences,
     stem,
     stems,
@@ -41,6 +42,7 @@ from mockloop.models import KeyPoint, Question
 # point (below) is mapped linearly from [LOW, HIGH] onto a [0, 1] key-point score.
 COVERED = 0.5
 NAMED = 0.2  # a term named in a list or in passing: named, not explained
+FRAGMENT = 0.45  # a verbless fragment may come close to a point but never covers it
 EXPRESSED_LOW, EXPRESSED_HIGH = 0.2, 0.8
 # Logistic weights over demoted content-word recall and precision against the point, demoted
 # embedding cosine and a negation mismatch. Fitted on SemEval-2013 *train* only by
@@ -171,6 +173,7 @@ class _Spans:
     code: list[bool]
     terms: frozenset[str]  # content stems of every key point's aliases
     said: list[frozenset[str]]  # content stems of each demoted span
+    lists: list[bool]  # the span is a list of terms
 
 
 def _spans(answer: str, qstems: frozenset[str], terms: frozenset[str]) -> _Spans:
@@ -189,6 +192,7 @@ def _spans(answer: str, qstems: frozenset[str], terms: frozenset[str]) -> _Spans
         [is_code_line(t) for t in texts],
         terms,
         [frozenset(content_stems(d)) for d in demoted],
+        [is_list(t) for t in texts],
     )
 
 
@@ -216,6 +220,12 @@ def match_point(
         if not (clause.statement or spans.code[index]):
             if found is not None or probability >= EXPRESSED_HIGH:
                 named = index if named < 0 else named
+            if not spans.lists[index]:
+                # A fragment ("evaporation leaves the salt") is graded but never covers a point.
+                fragment = min(scale(probability, EXPRESSED_LOW, EXPRESSED_HIGH), FRAGMENT)
+                strength = max(strength, probability)
+                if fragment > best[0]:
+                    best = (fragment, index)
             continue
         strength = max(strength, probability)
         score = scale(probability, EXPRESSED_LOW, EXPRESSED_HIGH)
@@ -239,6 +249,8 @@ def match_point(
     how: How = "words" if len(target & recall_words) >= len(target) / 2 else "meaning"
     if any(contains_phrase(spans.clauses[index].stems, a) for a in aliases):
         how = "alias"
+    if not (spans.clauses[index].statement or spans.code[index]):
+        how = "named"  # the closest span is a fragment: near the point, but states nothing
     return PointMatch(point, score, how, spans.texts[index], strength=strength)
 
 

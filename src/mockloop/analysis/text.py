@@ -187,18 +187,21 @@ def is_statement(text: str) -> bool:
     not a statement: it names things without saying anything about them.
     """
     tokens = words(text)
-    if len(tokens) < 4:
+    if len(tokens) < 4 or is_list(text):
         return False
-    items = [words(i) for i in re.split(r"[,;/]", text) if words(i)]
-    if len(items) >= 3 and sum(map(len, items)) / len(items) <= 6:
-        # A comma-separated run of short phrases, most of them without a verb: a list.
-        saying = sum(1 for i in items if _says(i) or _SUBJECTS & set(i))
-        if saying / len(items) < 0.45:
-            return False
     if _says(tokens) or _SUBJECTS & set(tokens[:-1]):
         return True  # a verb, or a subject with words after it
     function = sum(1 for t in tokens if t in STOPWORDS)
     return len(tokens) >= 8 and function / len(tokens) >= 0.3  # running prose
+
+
+def is_list(text: str) -> bool:
+    """True for a comma-separated run of short phrases, most of them without a verb."""
+    items = [words(i) for i in re.split(r"[,;/]", text) if words(i)]
+    if len(items) < 3 or sum(map(len, items)) / len(items) > 6:
+        return False
+    saying = sum(1 for i in items if _says(i) or _SUBJECTS & set(i))
+    return saying / len(items) < 0.45
 
 
 def _says(tokens: list[str]) -> bool:
