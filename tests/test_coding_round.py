@@ -80,14 +80,17 @@ def test_hidden_pass_rate_drives_correctness(coding_library: Library) -> None:
     assert correctness.rationale == "Passed 1 of 5 hidden tests (20%)."
 
 
-def test_without_a_test_run_correctness_is_insufficient_evidence(coding_library: Library) -> None:
+def test_a_skipped_question_is_no_answer_not_insufficient_evidence(
+    coding_library: Library,
+) -> None:
     from mockloop.judges.keypoints import KeypointJudge
     from mockloop.scoring import score_transcript
 
     path, _ = run_coding(coding_library, [Reply(Action.SKIP)], RecordingRunner())
     card = score_transcript(read_session(path).transcript, coding_library, KeypointJudge())
     correctness = next(c for c in card.questions[0].criteria if c.criterion == "correctness")
-    assert correctness.score is None and "insufficient evidence" in correctness.flags
+    assert correctness.score == 1 and "no answer given" in correctness.rationale
+    assert card.questions[0].overall == 1.0 and "no answer given" in card.questions[0].flags
 
 
 def test_extract_code_prefers_fenced_blocks() -> None:

@@ -156,12 +156,37 @@ def takehome_problems(question: Question) -> list[str]:
     return problems
 
 
+def adversary_problems(
+    judge: Judge, library: Library, question: Question, ceiling: float
+) -> list[str]:
+    """Adversarial answers (echo, alias lists, misconceptions) that reach the partial sample."""
+    from mockloop.adversarial import check_adversaries
+
+    results = check_adversaries(
+        lambda answer: answer_score(judge, library, question, answer), library, question, ceiling
+    )
+    problems = []
+    for result in results:
+        if result.passed:
+            continue
+        kind = result.adversary.kind
+        head = (
+            f"adversarial answer ({kind}) scored {result.score:.2f}, partial sample {ceiling:.2f}"
+        )
+        if result.score < ceiling:
+            head = f"adversarial answer ({kind}) scored {result.score:.2f} but was not detected"
+        problems.append(head + "".join(f"\n      {why}" for why in result.culprits))
+    return problems
+
+
 def check_question(
     judge: Judge, library: Library, question: Question, *, run_code: bool = True
 ) -> CheckResult:
     """Every author check for one question."""
     scores = sample_scores(judge, library, question)
     problems = ranking_problems(scores)
+    if "partial" in scores:
+        problems.extend(adversary_problems(judge, library, question, scores["partial"]))
     if answer_score(judge, library, question, "I don't know.") != 1.0:
         problems.append("'I don't know.' does not get the lowest score")
     round_ = library.round_of(question.id)

@@ -60,6 +60,17 @@ class WordLlamaSimilarity:
         vectors = self._model.embed([query, *candidates], norm=True)
         return [float(x) for x in vectors[1:] @ vectors[0]]
 
+    def matrix(self, queries: list[str], candidates: list[str]) -> list[list[float]]:
+        """Cosine of every query to every candidate; empty texts score 0."""
+        texts = [t if t.strip() else "-" for t in (*queries, *candidates)]
+        vectors = self._model.embed(texts, norm=True)
+        grid = vectors[: len(queries)] @ vectors[len(queries) :].T
+        empty = [not c.strip() for c in candidates]
+        return [
+            [0.0 if empty[j] or not q.strip() else float(v) for j, v in enumerate(row)]
+            for q, row in zip(queries, grid, strict=True)
+        ]
+
 
 def _bag_cosine(a: Counter[str], b: Counter[str]) -> float:
     dot = sum(count * b[word] for word, count in a.items())
@@ -130,3 +141,15 @@ def _choose_similarity() -> Similarity:
         return WordLlamaSimilarity()
     except Exception:  # any failure to load weights means: fall back, and say so in reports
         return LexicalSimilarity()
+
+
+def similarity_matrix(
+    sim: Similarity, queries: list[str], candidates: list[str]
+) -> list[list[float]]:
+    """Similarity of every query to every candidate, embedding each text once where possible."""
+    if not queries or not candidates:
+        return [[0.0] * len(candidates) for _ in queries]
+    impl = sim._get() if isinstance(sim, LazySimilarity) else sim
+    if isinstance(impl, WordLlamaSimilarity):
+        return impl.matrix(queries, candidates)
+    return [sim.scores(query, candidates) for query in queries]

@@ -1,70 +1,97 @@
-"""Which key points an answer covers, and whether it is an answer at all.
+"""Which key points an answer states, which wrong claims it makes, and whether it is an answer.
 
-Shared by the scripted interviewer (to pick follow-ups on what was missed) and the offline judge.
+Shared by the scripted interviewer (to pick follow-ups) and the offline judge. Claims, not
+keywords: a point is covered only by a clause that says something (a statement, not a list
+item) whose words and meaning agree with the point once the question's own words are set aside
+(question demoting, Mohler et al. 2011; Sultan et al. 2016). Naming a term earns a little
+"named, not explained" credit and never covers a point.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from mockloop.analysis.embedding import Similarity
-from mockloop.analysis.text import contains_phrase, content_stems, sentences, stems, words
+from mockloop.analysis.embedding import Similarity, similarity_matrix
+from mockloop.analysis.injection import strip_instructions as strip_instructions
+from mockloop.analysis.misconceptions import (
+    Clause,
+    MisconceptionMatch,
+    agreement,
+    alias_stated,
+    make_clause,
+    states_claim,
+)
+from mockloop.analysis.text import (
+    clauses,
+    contains_phrase,
+    content_stems,
+    is_code_line,
+    is_list,
+    sentences,
+    stem,
+    stems,
+    verbatim,
+    words,
+)
 from mockloop.models import KeyPoint, Question
 
 # A point scoring at least COVERED counts as covered. A span's probability of expressing a
 # point (below) is mapped linearly from [LOW, HIGH] onto a [0, 1] key-point score.
 COVERED = 0.5
+NAMED = 0.2  # a term named in a list or in passing: named, not explained
+FRAGMENT = 0.45  # a verbless fragment may come close to a point but never covers it
 EXPRESSED_LOW, EXPRESSED_HIGH = 0.2, 0.8
-# Logistic weights: content-word recall and precision against the point, embedding cosine,
-# and a negation mismatch ("is" vs "is not"). Fitted on SemEval-2013 train, see below.
-W_RECALL, W_PRECISION, W_COSINE, W_NEGATION, W_BIAS = 1.58, 0.48, 1.30, 0.78, -1.79
+# Logistic weights over demoted content-word recall and precision against the point, demoted
+# embedding cosine and a negation mismatch. Fitted on SemEval-2013 *train* only by
+# scripts/fit_keypoint_weights.py (which prints these lines).
+W_RECALL, W_PRECISION, W_COSINE, W_NEGATION, W_BIAS = 1.05, -0.26, 2.22, 0.81, -1.52
+# An alias inside a statement that also says something of its own (at least OWN_WORDS content
+# words beyond the alias and the question's words) covers the point at ALIAS_STATED; an alias
+# alone, in a list or a fragment, is only named. Hand-set (SemEval has no aliases).
+ALIAS_STATED, OWN_WORDS = 0.7, 2
 NEGATION = re.compile(
     r"\b(?:not|no|never|none|nothing|cannot|can't|isn't|doesn't|don't|won't|wasn't|aren't|"
     r"didn't|without|neither|nor)\b",
     re.I,
 )
+# Denying a term ("I won't dwell on requirements") rather than qualifying it ("without scaling").
+DENIAL = re.compile(r"\b(?:not|never|no|cannot|\w+n't|won't)\b", re.I)
 RELEVANCE_LOW, RELEVANCE_HIGH = 0.20, 0.70
 OFF_TOPIC = 0.15  # raw similarity to the reference below which a pointless answer is off-topic
+ECHO = 0.8  # share of the answer's content words taken from the question: a restated question
+MAX_SPANS = 400  # clauses compared with every point: keeps a 50,000-character answer linear
+RELEVANCE_CHARS = 12_000  # closeness to the reference is read on the answer's opening
 
 _NON_ANSWER = re.compile(
     r"\b(i\s*(?:do\s*n[o']?t|dont|have\s+no)\s+(?:know|idea|remember)|no\s+idea|not\s+sure|"
     r"dunno|pass|skip|no\s+clue|can'?t\s+remember|never\s+heard)\b",
     re.I,
 )
-
-# Sentences addressed to the judge rather than the interviewer ("ignore previous instructions",
-# "score every criterion 5"). They are not part of the answer: dropped before analysis, flagged.
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier)"
-    r"\s+(?:instructions?|prompts?|rules?)|\b(?:score|grade|rate|mark)\s+(?:me|this|every|all|each)"
-    r"\b[^.!?\n]*\b(?:5|five|full\s+marks|maximum|top\s+score)\b|\byou\s+are\s+now\b|"
-    r"^\s*(?:system|assistant)\s*:|\b(?:evaluation|rubric|grading)[-\s](?:override|disabled)\b",
-    re.I | re.M,
+EXPLAINS = re.compile(
+    r"\b(?:because|since|so\s+that|therefore|thus|hence|which\s+means|this\s+means|that\s+is\s+"
+    r"why|in\s+order\s+to|instead\s+of|whereas|however|but|unless|trade-?offs?|at\s+the\s+cost|"
+    r"downside|cost|latency|faster|slower|cheaper|for\s+example|e\.g\.|for\s+instance|versus|"
+    r"vs\.?|depends|if|when|otherwise|\d+(?:\.\d+)?\s*(?:%|x|ms|s|gb|mb|k|m|tokens?)?)\b",
+    re.I,
 )
 
-Verdict = Literal["answer", "empty", "non_answer", "off_topic", "instructions_only"]
-
-
-def strip_instructions(answer: str) -> tuple[str, bool]:
-    """The answer without sentences that try to instruct the judge, and whether any were found."""
-    parts = sentences(answer)
-    kept = [part for part in parts if not _INSTRUCTION.search(part)]
-    if len(kept) == len(parts):
-        return answer, False
-    return " ".join(kept), True
+Verdict = Literal["answer", "empty", "non_answer", "off_topic", "instructions_only", "echo"]
+How = Literal["alias", "words", "meaning", "named", "misconception", "none"]
 
 
 @dataclass(frozen=True)
 class PointMatch:
-    """How well an answer covers one key point, and the sentence that shows it."""
+    """How well an answer covers one key point, and the clause that shows it."""
 
     point: KeyPoint
     score: float
-    how: Literal["alias", "words", "meaning", "none"]
+    how: How
     evidence: str | None
+    misconception: MisconceptionMatch | None = None
+    strength: float = 0.0  # the best clause's unclamped probability: ranks answers finely
 
     @property
     def covered(self) -> bool:
@@ -78,9 +105,13 @@ class Analysis:
 
     verdict: Verdict
     matches: list[PointMatch]
-    relevance: float  # similarity to the reference answer, normalised to [0, 1]
+    relevance: float  # demoted similarity to the reference answer, normalised to [0, 1]
     raw_relevance: float
     instructs_judge: bool = False  # sentences aimed at the judge were found (and ignored)
+    misconceptions: list[MisconceptionMatch] = field(default_factory=list)
+    statement_share: float = 0.0  # share of the answer's words inside statements
+    explanation: float = 0.0  # why / how / trade-offs / numbers, in [0, 1]
+    echo: float = 0.0  # share of the answer's content words that the question uses
 
     @property
     def coverage(self) -> float:
@@ -97,56 +128,19 @@ class Analysis:
         """Matches that do not count as covered."""
         return [m for m in self.matches if not m.covered]
 
+    @property
+    def named(self) -> list[PointMatch]:
+        """Points whose terms were named but not explained."""
+        return [m for m in self.matches if m.how == "named"]
+
 
 def scale(value: float, low: float, high: float) -> float:
     """Map `value` linearly from [low, high] onto [0, 1], clamped."""
     return min(1.0, max(0.0, (value - low) / (high - low)))
 
 
-def match_point(
-    point: KeyPoint, answer_stems: list[str], parts: list[str], sim: Similarity
-) -> PointMatch:
-    """Score one key point against an answer: alias phrase, content words, then meaning."""
-    for alias in (*point.aliases, point.text):
-        alias_stems = stems(alias)
-        if contains_phrase(answer_stems, alias_stems):
-            quote = next((p for p in parts if contains_phrase(stems(p), alias_stems)), None)
-            return PointMatch(point, 1.0, "alias", quote)
-    target = set(content_stems(point.text))
-    if not target or not parts:
-        return PointMatch(point, 0.0, "none", None)
-    # A key point may sit in one sentence or spread over several: score each, and the whole.
-    spans = parts if len(parts) == 1 else [*parts, " ".join(parts)]
-    cosines = sim.scores(point.text, spans)
-    point_negated = bool(NEGATION.search(point.text))
-    best = (0.0, 0, 0.0)  # probability, span index, recall
-    for index, (span, cosine) in enumerate(zip(spans, cosines, strict=True)):
-        said = set(content_stems(span))
-        shared = len(target & said)
-        recall, precision = shared / len(target), (shared / len(said) if said else 0.0)
-        flipped = point_negated != bool(NEGATION.search(span))
-        probability = expressed_probability(recall, precision, cosine, flipped)
-        if probability > best[0]:
-            best = (probability, index, recall)
-    probability, index, recall = best
-    score = scale(probability, EXPRESSED_LOW, EXPRESSED_HIGH)
-    if score <= 0:
-        return PointMatch(point, 0.0, "none", None)
-    # Evidence is a sentence the candidate said; for the whole answer, its closest sentence.
-    quote = (
-        spans[index]
-        if index < len(parts)
-        else parts[max(range(len(parts)), key=cosines.__getitem__)]
-    )
-    return PointMatch(point, score, "words" if recall >= 0.5 else "meaning", quote)
-
-
 def expressed_probability(recall: float, precision: float, cosine: float, flipped: bool) -> float:
-    """How likely a span expresses a key point: logistic over four signals.
-
-    The weights were fitted on the SemEval-2013 *train* split (correct vs not; both corpora)
-    by benchmarks/validity.py, which refits them on every run and reports the held-out figures.
-    """
+    """How likely a span expresses a key point: logistic over four demoted signals."""
     z = (
         W_RECALL * recall
         + W_PRECISION * precision
@@ -157,24 +151,201 @@ def expressed_probability(recall: float, precision: float, cosine: float, flippe
     return 1.0 / (1.0 + math.exp(-z))
 
 
+def demote(text: str, question_stems: frozenset[str]) -> str:
+    """The text without the content words the question uses (what it adds to the question)."""
+    if not question_stems:
+        return text
+    return " ".join(w for w in words(text) if stem(w) not in question_stems)
+
+
+def question_stems(question: Question) -> frozenset[str]:
+    """The stems of the question prompt's content words."""
+    return frozenset(content_stems(question.prompt))
+
+
+@dataclass(frozen=True)
+class _Spans:
+    """The answer's clauses and sentences, with their demoted forms and shapes."""
+
+    texts: list[str]
+    demoted: list[str]
+    clauses: list[Clause]
+    code: list[bool]
+    terms: frozenset[str]  # content stems of every key point's aliases
+    said: list[frozenset[str]]  # content stems of each demoted span
+    lists: list[bool]  # the span is a list of terms
+
+
+def _spans(answer: str, qstems: frozenset[str], terms: frozenset[str]) -> _Spans:
+    texts: list[str] = []
+    for sentence in sentences(answer):
+        parts = clauses(sentence)
+        texts.extend(parts if len(parts) == 1 else [sentence, *parts])
+        if len(texts) >= MAX_SPANS:
+            break
+    texts = texts[:MAX_SPANS]
+    demoted = [demote(t, qstems) for t in texts]
+    return _Spans(
+        texts,
+        demoted,
+        [make_clause(t, bool(NEGATION.search(t))) for t in texts],
+        [is_code_line(t) for t in texts],
+        terms,
+        [frozenset(content_stems(d)) for d in demoted],
+        [is_list(t) for t in texts],
+    )
+
+
+def match_point(
+    point: KeyPoint, spans: _Spans, cosines: list[float], qstems: frozenset[str]
+) -> PointMatch:
+    """Score one key point against the answer's spans (demoted words, meaning, aliases)."""
+    target = set(content_stems(point.text)) - qstems or set(content_stems(point.text))
+    if not target:
+        return PointMatch(point, 0.0, "none", None)
+    point_negated = bool(NEGATION.search(point.text))
+    aliases = [stems(a) for a in point.aliases]
+    # Words that only name things: a clause must say something beyond the point's own terms,
+    # and at least a word beyond every term of the bank (or it is a list of terms).
+    terms = {s for a in point.aliases for s in content_stems(a)}
+    best: tuple[float, int] = (0.0, -1)
+    named, strength = -1, 0.0
+    for index, clause in enumerate(spans.clauses):
+        said = spans.said[index]
+        shared = len(target & said)
+        recall, precision = shared / len(target), (shared / len(said) if said else 0.0)
+        flipped = point_negated != clause.negated
+        probability = expressed_probability(recall, precision, cosines[index], flipped)
+        found = next((a for a in aliases if contains_phrase(clause.stems, a)), None)
+        if not (clause.statement or spans.code[index]):
+            if found is not None or probability >= EXPRESSED_HIGH:
+                named = index if named < 0 else named
+            if not spans.lists[index]:
+                # A fragment ("evaporation leaves the salt") is graded but never covers a point.
+                fragment = min(scale(probability, EXPRESSED_LOW, EXPRESSED_HIGH), FRAGMENT)
+                strength = max(strength, probability)
+                if fragment > best[0]:
+                    best = (fragment, index)
+            continue
+        strength = max(strength, probability)
+        score = scale(probability, EXPRESSED_LOW, EXPRESSED_HIGH)
+        if found is not None:
+            # Negated ("I won't dwell on requirements") or bare, an alias states nothing.
+            own = {w for w in said - terms - qstems if len(w) > 2}
+            beyond = own - spans.terms
+            denied = bool(DENIAL.search(spans.texts[index])) and not point_negated
+            if len(own) >= OWN_WORDS and beyond and not denied:
+                score = max(score, ALIAS_STATED)
+            elif named < 0:
+                named = index
+        if score > best[0]:
+            best = (score, index)
+    score, index = best
+    if score < NAMED and named >= 0:
+        return PointMatch(point, NAMED, "named", spans.texts[named], strength=strength)
+    if score <= 0:
+        return PointMatch(point, 0.0, "none", None, strength=strength)
+    recall_words = set(content_stems(spans.demoted[index]))
+    how: How = "words" if len(target & recall_words) >= len(target) / 2 else "meaning"
+    if any(contains_phrase(spans.clauses[index].stems, a) for a in aliases):
+        how = "alias"
+    if not (spans.clauses[index].statement or spans.code[index]):
+        how = "named"  # the closest span is a fragment: near the point, but states nothing
+    return PointMatch(point, score, how, spans.texts[index], strength=strength)
+
+
+def find_misconceptions(
+    question: Question, spans: _Spans, sim: Similarity
+) -> list[MisconceptionMatch]:
+    """Every misconception some clause of the answer states (first clause that states it)."""
+    wrongs = [(p, w) for p in question.key_points for w in p.misconceptions]
+    # Only single clauses: a whole sentence may hold both halves of a correct contrast.
+    only = [i for i, t in enumerate(spans.texts) if len(clauses(t)) == 1]
+    if not wrongs or not only:
+        return []
+    texts = [spans.texts[i] for i in only]
+    points = question.key_points
+    grid = similarity_matrix(sim, [*(p.text for p in points), *(w.claim for _, w in wrongs)], texts)
+    point_cos, claim_cos = grid[: len(points)], grid[len(points) :]
+    found: dict[str, MisconceptionMatch] = {}
+    for k, (point, wrong) in enumerate(wrongs):
+        if point.id in found:
+            continue
+        negated = bool(NEGATION.search(wrong.claim))
+        aliases = [(a, bool(NEGATION.search(a))) for a in wrong.aliases]
+        for j, i in enumerate(only):
+            clause = spans.clauses[i]
+            by_alias = any(alias_stated(clause, a, flip) for a, flip in aliases)
+            # The clause must agree with the wrong claim more than with any correct point.
+            rival = max(agreement(clause, p.text, point_cos[n][j]) for n, p in enumerate(points))
+            if by_alias or states_claim(
+                clause, wrong.claim, point.text, claim_cos[k][j], rival, negated
+            ):
+                found[point.id] = MisconceptionMatch(point, wrong, clause.text)
+                break
+    return list(found.values())
+
+
+def _shape(spans: _Spans, answer: str) -> tuple[float, float]:
+    """(share of words inside statements, explanation signal in [0, 1])."""
+    sentence_list = sentences(answer)
+    total = sum(len(words(s)) for s in sentence_list) or 1
+    stated = [s for s in sentence_list if make_clause(s, False).statement or is_code_line(s)]
+    share = sum(len(words(s)) for s in stated) / total
+    markers = {m.group(0).lower() for s in stated for m in EXPLAINS.finditer(s)}
+    return share, min(1.0, len(markers) / 4)
+
+
 def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
     """Analyse a candidate's answer to a question."""
     answer, instructs = strip_instructions(answer)
     tokens = words(answer)
+    nothing = [PointMatch(p, 0.0, "none", None) for p in question.key_points]
     if not tokens:
-        nothing = [PointMatch(p, 0.0, "none", None) for p in question.key_points]
         return Analysis("instructions_only" if instructs else "empty", nothing, 0.0, 0.0, instructs)
-    parts = sentences(answer)
-    answer_stems = stems(answer)
-    matches = [match_point(p, answer_stems, parts, sim) for p in question.key_points]
-    raw = sim.similarity(answer, question.reference_answer)
+    qstems = question_stems(question)
+    terms = frozenset(s for p in question.key_points for a in p.aliases for s in content_stems(a))
+    spans = _spans(answer, qstems, terms)
+    point_texts = [demote(p.text, qstems) or p.text for p in question.key_points]
+    matrix = similarity_matrix(sim, point_texts, spans.demoted)
+    matches = [
+        match_point(p, spans, row, qstems)
+        for p, row in zip(question.key_points, matrix, strict=True)
+    ]
+    wrong = [
+        replace(w, quote=verbatim(w.quote, answer))
+        for w in find_misconceptions(question, spans, sim)
+    ]
+    cancelled = {m.point.id: m for m in wrong}
+    matches = [
+        PointMatch(
+            m.point, 0.0, "misconception", cancelled[m.point.id].quote, cancelled[m.point.id]
+        )
+        if m.point.id in cancelled
+        else m
+        for m in matches
+    ]
+    content = content_stems(answer)
+    echo = sum(1 for s in content if s in qstems) / len(content) if content else 0.0
+    # On-topic is judged on every word; how close it gets beyond the question, on demoted ones.
+    opening = answer[:RELEVANCE_CHARS]
+    topical = sim.similarity(opening, question.reference_answer)
+    raw = sim.similarity(demote(opening, qstems), demote(question.reference_answer, qstems))
     relevance = scale(raw, RELEVANCE_LOW, RELEVANCE_HIGH)
+    share, explanation = _shape(spans, answer)
     verdict: Verdict = "answer"
     if len(tokens) <= 15 and _NON_ANSWER.search(answer) and not any(m.covered for m in matches):
         verdict = "non_answer"
-    elif raw < OFF_TOPIC and not any(m.covered for m in matches):
+    elif echo >= ECHO and not any(m.covered for m in matches):
+        verdict = "echo"
+    elif topical < OFF_TOPIC and not any(m.covered for m in matches) and not wrong:
         verdict = "off_topic"
     if verdict != "answer":
         # A non-answer earns nothing, even if a stray word brushed a key point.
-        matches = [PointMatch(m.point, 0.0, "none", None) for m in matches]
-    return Analysis(verdict, matches, relevance, raw, instructs)
+        matches, wrong = nothing, []
+    # Evidence is quoted as the candidate wrote it.
+    matches = [
+        replace(m, evidence=verbatim(m.evidence, answer)) if m.evidence else m for m in matches
+    ]
+
+    return Analysis(verdict, matches, relevance, raw, instructs, wrong, share, explanation, echo)

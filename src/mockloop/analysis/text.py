@@ -74,8 +74,37 @@ def content_stems(text: str) -> list[str]:
 
 def sentences(text: str) -> list[str]:
     """Split an answer into sentences and bullet items, dropping empties."""
-    parts = (p.strip(" \t-*•") for p in _SENTENCE.split(text))
+    parts = (p.strip(" \t-*•") for p in _SENTENCE.split(_unwrap(text)))
     return [p for p in parts if p and len(words(p)) > 0]
+
+
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s")
+
+
+def _unwrap(text: str) -> str:
+    """Join prose lines wrapped mid-sentence, so a sentence is never cut at a line break.
+
+    Code lines, bullets, blank lines and lines ending a sentence keep their line breaks.
+    """
+    if "\n" not in text:
+        return text
+    out: list[str] = []
+    for line in text.split("\n"):
+        previous = out[-1] if out else ""
+        if (
+            previous.strip()
+            and line.strip()
+            and previous.rstrip()[-1] not in ".!?:;"
+            and not _BULLET.match(line)
+            and not is_code_line(previous)
+            and not is_code_line(line)
+            and not line.lstrip().startswith("```")
+            and not previous.lstrip().startswith(("```", "#"))
+        ):
+            out[-1] = f"{previous.rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def contains_phrase(haystack: list[str], phrase: list[str]) -> bool:
@@ -87,3 +116,117 @@ def contains_phrase(haystack: list[str], phrase: list[str]) -> bool:
     return any(
         haystack[i] == first and haystack[i : i + n] == phrase for i in range(len(haystack) - n + 1)
     )
+
+
+# Clause boundaries inside a sentence: a comma or conjunction that starts a new subject. Matching
+# claims clause by clause keeps "a z-test assumes X, while a t-test assumes Y" from agreeing with
+# the swapped claim "a t-test assumes X" just because every word is somewhere in the sentence.
+_CLAUSE = re.compile(
+    r"\s*[;:]\s+|,?\s+(?:while|whereas|but|although|though|however)\s+|"
+    r",\s+(?:and|so|yet)\s+|\s+and\s+(?=(?:a|an|the|it|its|they|this|that|we|you)\s)",
+    re.I,
+)
+# Words that make a run of words a statement: auxiliaries, copulas, modals and common verbs.
+_PREDICATE_TEXT = """
+    is are was were be been being am isn't aren't wasn't weren't can could will would shall
+    should must may might has have had does do did doesn't don't didn't cannot won't
+    d ll ve re let
+"""
+_PREDICATES = frozenset(_PREDICATE_TEXT.split())
+_SUBJECT_TEXT = "i we you it they he she this that there"
+_SUBJECTS = frozenset(_SUBJECT_TEXT.split())
+# Common verbs of technical explanation: with the auxiliaries they tell a clause that says
+# something from a list of terms, without a part-of-speech tagger.
+_VERBS_TEXT = """
+    add allow apply assume attend avoid batch become block break build cache call cause change
+    check choose chunk combine compare compute contain control cost count decide decode depend
+    design detect differ divide drop embed encode estimate evaluate explain fail filter find fit
+    flag follow gain generate give grow handle help hold hurt improve include increase index join
+    keep learn let limit load look lose lower map match measure merge move multiply need
+    normalise normalize parse pass pick predict prevent produce put queue raise rank reach read
+    reduce reject rely remove replace require retrieve retry return route run sample save scale
+    score search see send serve set shard show shrink skip sort split stay stop store strip suit
+    sum support take tell test track train tune turn update use validate wait win work wrap write
+    get go make mean know want think say come become
+"""
+
+
+def _verb_base(word: str) -> str:
+    """A crude verb base: "uses", "used", "using" and "use" all give "us"."""
+    for suffix in ("ing", "ies", "ied", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]  # "splitting" -> "split"
+    return word[:-1] if word.endswith("e") and len(word) > 2 else word
+
+
+_VERBS = frozenset(_verb_base(v) for v in _VERBS_TEXT.split())
+CODE_LINE = re.compile(
+    r"^\s*(?:def|class|import|from|return|if|elif|else|for|while|with|try|except|raise|async|"
+    r"await|yield|assert|lambda|print)\b.*[:)(]|"  # Python statements
+    r"^\s*@\w|"  # decorators
+    r"^\s*[\w.\[\]'\"]+\s*(?::\s*[\w.\[\], |]+)?\s*[-+*/|&]?=(?!=)|"  # assignments, annotated ones
+    r"^\s*[\w.]+\([^()]*\)\s*$|"  # a bare call
+    r"[{}\[\]]\s*$|^\s*[)\]}]|^\s{4,}\S",  # brackets, indented code
+)
+
+
+def clauses(sentence: str) -> list[str]:
+    """A sentence split where a new subject starts (", while", "; ", " and the ...")."""
+    parts = [p.strip(" ,") for p in _CLAUSE.split(sentence)]
+    kept = [p for p in parts if words(p)]
+    return kept or [sentence]
+
+
+def is_statement(text: str) -> bool:
+    """True when a run of words says something: a predicate and more than a bare term.
+
+    A list of terms ("attention, softmax, KV cache") or a fragment ("Requirements first.") is
+    not a statement: it names things without saying anything about them.
+    """
+    tokens = words(text)
+    if len(tokens) < 4 or is_list(text):
+        return False
+    if _says(tokens) or _SUBJECTS & set(tokens[:-1]):
+        return True  # a verb, or a subject with words after it
+    function = sum(1 for t in tokens if t in STOPWORDS)
+    return len(tokens) >= 8 and function / len(tokens) >= 0.3  # running prose
+
+
+def is_list(text: str) -> bool:
+    """True for a comma-separated run of short phrases, most of them without a verb."""
+    items = [words(i) for i in re.split(r"[,;/]", text) if words(i)]
+    if len(items) < 3 or sum(map(len, items)) / len(items) > 6:
+        return False
+    saying = sum(1 for i in items if _says(i) or _SUBJECTS & set(i))
+    return saying / len(items) < 0.45
+
+
+def _says(tokens: list[str]) -> bool:
+    """True when a run of words holds an auxiliary or a common verb (any inflection)."""
+    return bool(_PREDICATES & set(tokens)) or any(_verb_base(t) in _VERBS for t in tokens)
+
+
+def is_code_line(line: str) -> bool:
+    """True for a line that reads as code rather than prose."""
+    return bool(CODE_LINE.search(line))
+
+
+FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1[ \t]*$", re.S | re.M)
+
+
+def prose(text: str) -> str:
+    """The prose of a text: fenced code blocks and code-looking lines removed."""
+    unfenced = FENCE.sub("\n", text)
+    return "\n".join(line for line in unfenced.splitlines() if not is_code_line(line))
+
+
+def verbatim(quote: str, text: str) -> str:
+    """`quote` as it appears in `text`, line breaks included (sentences unwrap wrapped lines)."""
+    if quote in text:
+        return quote
+    pattern = r"\s+".join(re.escape(part) for part in quote.split())
+    found = re.search(pattern, text)
+    return found.group(0) if found else quote

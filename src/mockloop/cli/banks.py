@@ -130,7 +130,7 @@ def check(
     ] = False,
     require_sandbox: RequireSandboxOption = False,
 ) -> None:
-    """Author checks: samples rank strong > partial > weak offline; reference code passes."""
+    """Author checks: samples rank in order, adversarial answers stay below the partial sample."""
     from mockloop.bankcheck import check_question
     from mockloop.cli.sandboxing import sandbox_policy
 
@@ -174,7 +174,7 @@ def check(
         mark = "[red]✗[/red]" if result.problems else "[green]✓[/green]"
         out.print(f"{mark} {question.id}  [dim]{scores}{skipped}[/dim]", highlight=False)
         for issue in result.problems:
-            out.print(f"    {issue}", highlight=False, markup=False)
+            out.print(f"    {issue}", highlight=False, markup=False, soft_wrap=True)
         failed += bool(result.problems)
     out.print(f"{len(questions) - failed} of {len(questions)} question(s) pass.")
     if failed:

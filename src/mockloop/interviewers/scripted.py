@@ -27,6 +27,11 @@ FRAMING: dict[Round, str] = {
 }
 
 
+def misconception_follow_up(quote: str) -> str:
+    """Challenge a wrong claim without giving the correction away."""
+    return f'You said "{quote.strip().rstrip(".")}". Are you sure? Walk me through why that holds.'
+
+
 class ScriptedInterviewer:
     """Deterministic interviewer driven by the bank's follow-ups; no model needed."""
 
@@ -51,14 +56,17 @@ class ScriptedInterviewer:
     def follow_up(self, question: Question, turns: list[Turn]) -> str | None:
         """The first unasked follow-up probing a missed key point; None when nothing is missed."""
         remaining = self._unasked(question, turns)
-        if not remaining:
-            return None
         answers = "\n\n".join(
             t.text for t in turns if t.role is Role.CANDIDATE and t.kind is TurnKind.ANSWER
         )
         analysis = analyse(question, answers, self.similarity)
         if analysis.verdict != "answer":
             return None  # probing an empty or "I don't know" answer only wastes the clock
+        # A wrong claim is the first thing a good interviewer follows up on.
+        for wrong in analysis.misconceptions:
+            challenge = misconception_follow_up(wrong.quote)
+            if challenge not in {t.text.strip() for t in turns if t.kind is TurnKind.FOLLOW_UP}:
+                return challenge
         missed = {m.point.id for m in analysis.missed}
         choice = next((f for f in remaining if f.probes in missed), None)
         return choice.ask.strip() if choice else None

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mockloop.analysis.embedding import Similarity, default_similarity
-from mockloop.analysis.keypoints import Analysis, analyse, strip_instructions
+from mockloop.analysis.keypoints import EXPLAINS, Analysis, analyse, strip_instructions
+from mockloop.analysis.submission import own_text
 from mockloop.analysis.text import sentences, words
 from mockloop.models import (
     Criterion,
@@ -20,7 +21,7 @@ from mockloop.models import (
     Transcript,
 )
 
-PROMPT_VERSION = "keypoints-v1"
+PROMPT_VERSION = "keypoints-v2"
 # Upper edges of bands 1-4 for a signal in [0, 1]; at or above the last edge is a 5.
 BAND_EDGES = (0.15, 0.35, 0.60, 0.80)
 
@@ -57,19 +58,22 @@ class KeypointJudge:
         self, question: Question, rubric: Rubric, transcript: Transcript
     ) -> QuestionScore:
         """Score every criterion of the rubric for one question."""
-        said = transcript.candidate_text(question.id)
+        # Only what the candidate wrote: the starter code and the brief's files are not theirs.
+        said = own_text(question, transcript.candidate_text(question.id))
         analysis = analyse(question, said, self.similarity)
         answer, _ = strip_instructions(said)  # what the judge is told is not an answer
+        tests = _tests(rubric, question, transcript, analysis)
         scorers: dict[OfflineSignal, Callable[[Criterion], CriterionScore]] = {
             OfflineSignal.COVERAGE: lambda c: self._coverage(c, analysis),
-            OfflineSignal.SIMILARITY: lambda c: self._similarity(c, analysis, answer),
+            OfflineSignal.SIMILARITY: lambda c: self._similarity(c, analysis, answer, tests),
             OfflineSignal.CLARITY: lambda c: self._clarity(c, analysis, answer),
-            OfflineSignal.TESTS: lambda c: _tests(c, question, transcript),
+            OfflineSignal.TESTS: lambda c: tests or _no_tests(c),
         }
         criteria = [scorers[c.offline_signal](c) for c in rubric.criteria]
         flags = [] if analysis.verdict == "answer" else [_VERDICT_FLAGS[analysis.verdict]]
         if analysis.instructs_judge and analysis.verdict != "instructions_only":
             flags.append(INSTRUCTION_FLAG)
+        flags.extend(m.feedback for m in analysis.misconceptions)
         return QuestionScore(
             question_id=question.id,
             round=transcript_round(transcript, question),
@@ -88,32 +92,52 @@ class KeypointJudge:
         own = [m for m in analysis.matches if m.point.criterion == criterion.id]
         matches = own or analysis.matches
         covered = [m for m in matches if m.covered]
+        wrong = [m.misconception for m in matches if m.misconception is not None]
+        named = [m.point.id for m in matches if m.how == "named"]
         missed = ", ".join(m.point.id for m in matches if not m.covered) or "none"
         which = f"{criterion.name.lower()} key point" if own else "key point"
         which += "" if len(matches) == 1 else "s"
+        rationale = f"Covered {len(covered)} of {len(matches)} {which}; missed: {missed}."
+        if named:
+            rationale += f" Named, not explained: {', '.join(named)}."
+        rationale += "".join(f" {w.feedback}" for w in wrong)
+        # A wrong claim costs more than the point it cancels: correctness is about being right.
+        signal = sum(m.score for m in matches) / len(matches) - MISCONCEPTION_PENALTY * len(wrong)
         return CriterionScore(
             criterion=criterion.id,
-            score=band(sum(m.score for m in matches) / len(matches)),
-            rationale=f"Covered {len(covered)} of {len(matches)} {which}; missed: {missed}.",
+            score=band(max(0.0, signal)),
+            rationale=rationale,
             evidence=[
-                Evidence(quote=m.evidence, supports=m.point.id) for m in covered if m.evidence
+                *(Evidence(quote=m.evidence, supports=m.point.id) for m in covered if m.evidence),
+                *(Evidence(quote=w.quote, supports=f"misconception:{w.point.id}") for w in wrong),
             ],
+            flags=[f"misconception: {w.point.id}" for w in wrong],
         )
 
-    def _similarity(self, criterion: Criterion, analysis: Analysis, answer: str) -> CriterionScore:
+    def _similarity(
+        self, criterion: Criterion, analysis: Analysis, answer: str, tests: CriterionScore | None
+    ) -> CriterionScore:
         if analysis.verdict != "answer":
             return _lowest(criterion, analysis)
-        # Depth needs substance as well as closeness: a one-liner near the reference is not deep.
-        signal = 0.6 * analysis.relevance + 0.4 * analysis.coverage
-        index, _ = self.similarity.best(answer, sentences(answer))
-        quote = sentences(answer)[index] if index >= 0 else None
+        # Depth is explanation of substance (why, how, trade-offs, numbers), not length or
+        # closeness alone: capped by what the answer actually states.
+        signal = 0.45 * analysis.coverage + 0.25 * analysis.relevance + 0.3 * analysis.explanation
+        signal = min(signal, analysis.coverage + DEPTH_OVER_COVERAGE)
+        if analysis.statement_share < 0.5:
+            signal = min(signal, 0.1)  # a list of terms explains nothing
+        score = band(signal)
+        note = ""
+        if tests is not None and tests.score is not None and score > tests.score:
+            # Code that fails its tests is not high-quality code: quality never outranks them.
+            score, note = tests.score, f" Capped at the hidden-test score ({tests.score})."
+        quote = _explaining_quote(analysis)
         return CriterionScore(
             criterion=criterion.id,
-            score=band(signal),
+            score=score,
             rationale=(
-                f"Closeness to the reference answer {analysis.raw_relevance:.2f} "
-                f"({self.similarity.name} cosine) with key-point coverage "
-                f"{analysis.coverage:.0%}."
+                f"Key-point coverage {analysis.coverage:.0%}, explanation (why, how, trade-offs, "
+                f"numbers) {analysis.explanation:.0%}, closeness to the reference "
+                f"{analysis.raw_relevance:.2f} ({self.similarity.name} cosine).{note}"
             ),
             evidence=[Evidence(quote=quote, supports=criterion.id)] if quote else [],
         )
@@ -124,23 +148,47 @@ class KeypointJudge:
         count = len(words(answer))
         parts = sentences(answer)
         longest = max((len(words(p)) for p in parts), default=0)
-        organised = 25 <= count <= 450 and longest <= 60
-        signal = 0.35 + 0.35 * analysis.relevance + (0.2 if organised else 0.0)
-        signal = min(signal, 0.35 + 0.65 * analysis.coverage)  # clear about nothing is not clear
-        shape = "well-sized and organised" if organised else "too short, too long or run-on"
+        shape = [
+            label
+            for label, applies in (
+                ("too short", count < 25),
+                ("too long", count > 450),
+                ("run-on", longest > 60),
+                ("a list of terms, not sentences", analysis.statement_share < 0.5),
+            )
+            if applies
+        ]
+        signal = 0.3 + 0.3 * analysis.relevance + 0.2 * analysis.statement_share
+        signal += 0.0 if shape else 0.2
+        # Clear about nothing is not clear: communication follows substance.
+        signal = min(signal, 0.3 + 0.7 * analysis.coverage)
+        if analysis.statement_share < 0.5:
+            signal = min(signal, 0.3)
+        said = ", ".join(shape) if shape else "well-sized, in sentences"
         return CriterionScore(
             criterion=criterion.id,
             score=band(signal),
-            rationale=f"On-topic ({analysis.relevance:.0%}); {count} words, {shape}.",
+            rationale=f"On-topic ({analysis.relevance:.0%}); {count} words: {said}.",
         )
 
 
+def _explaining_quote(analysis: Analysis) -> str | None:
+    """The evidence of the best covered point, preferring one that explains (why, how)."""
+    covered = sorted(analysis.covered, key=lambda m: -m.score)
+    quotes = [m.evidence for m in covered if m.evidence]
+    explaining = [q for q in quotes if EXPLAINS.search(q)]
+    return next(iter(explaining or quotes), None)
+
+
+MISCONCEPTION_PENALTY = 0.15
+DEPTH_OVER_COVERAGE = 0.25  # depth may exceed what the answer covers by this much, no more
 INSTRUCTION_FLAG = "the answer tries to instruct the judge; those sentences were ignored"
 _VERDICT_FLAGS = {
     "instructions_only": "the answer only tries to instruct the judge",
     "empty": "no answer given",
     "non_answer": "the candidate said they did not know",
     "off_topic": "the answer is off-topic",
+    "echo": "the answer restates the question",
 }
 
 
@@ -152,19 +200,32 @@ def _lowest(criterion: Criterion, analysis: Analysis) -> CriterionScore:
     )
 
 
-def _tests(criterion: Criterion, question: Question, transcript: Transcript) -> CriterionScore:
+def _no_tests(criterion: Criterion) -> CriterionScore:
+    return CriterionScore(
+        criterion=criterion.id,
+        score=None,
+        rationale="Insufficient evidence: the hidden tests were never run (no /submit).",
+        flags=["insufficient evidence"],
+    )
+
+
+def _tests(
+    rubric: Rubric, question: Question, transcript: Transcript, analysis: Analysis
+) -> CriterionScore | None:
+    """The hidden-test criterion, or None when the rubric has none or the tests never ran."""
+    criterion = next((c for c in rubric.criteria if c.offline_signal is OfflineSignal.TESTS), None)
+    if criterion is None:
+        return None
+    if analysis.verdict in ("empty", "instructions_only"):
+        # Nothing of the candidate's own: the starter passing some tests earns them nothing.
+        return _lowest(criterion, analysis)
     runs = [
         t
         for t in transcript.for_question(question.id)
         if t.meta.tests is not None and t.meta.tests.label == "hidden"
     ]
     if not runs:
-        return CriterionScore(
-            criterion=criterion.id,
-            score=None,
-            rationale="Insufficient evidence: the hidden tests were never run (no /submit).",
-            flags=["insufficient evidence"],
-        )
+        return None
     last = runs[-1].meta.tests
     assert last is not None  # filtered above
     passed, total = last.passed, last.total

@@ -1,0 +1,141 @@
+"""Adversarial answers built from a question's own content, to catch gameable banks.
+
+Three kinds, all of which must score below the question's partial sample: the prompt echoed
+back, the key points' aliases listed comma-separated, and each written misconception stated.
+When one gets through, the offline analysis names the alias or point that let it (file:line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from mockloop.analysis.embedding import Similarity, default_similarity
+from mockloop.analysis.keypoints import analyse
+from mockloop.analysis.text import contains_phrase, stems
+from mockloop.content import Library, Loc, SourceMap
+from mockloop.models import Question
+
+Kind = Literal["echo", "aliases", "all-aliases", "misconception"]
+
+
+@dataclass(frozen=True)
+class Adversary:
+    """One adversarial answer and the bank field it was built from."""
+
+    kind: Kind
+    answer: str
+    loc: Loc  # within the question: ("prompt",), ("key_points", 2, "misconceptions", 0), ...
+    point_id: str | None = None  # the misconception's point, for "misconception" answers
+
+
+@dataclass(frozen=True)
+class AdversaryResult:
+    """How an adversarial answer scored against the partial sample, and what let it through."""
+
+    adversary: Adversary
+    score: float
+    ceiling: float  # the partial sample's score: the adversary must stay below it
+    culprits: list[str]  # "file:line: why", empty when it passed
+    detected: bool = True  # for misconceptions: the analysis found the stated claim
+
+    @property
+    def passed(self) -> bool:
+        """True when the adversary scored below the partial sample (and was detected)."""
+        return self.score < self.ceiling and self.detected
+
+
+def adversarial_answers(question: Question) -> list[Adversary]:
+    """The echoed prompt, the aliases listed (first of each point, then all), each misconception."""
+    answers = [Adversary("echo", question.prompt.strip(), ("prompt",))]
+    first = [p.aliases[0] for p in question.key_points if p.aliases]
+    if first:
+        answers.append(Adversary("aliases", ", ".join(first), ("key_points",)))
+    every = [a for p in question.key_points for a in p.aliases]
+    if len(every) > len(first):
+        answers.append(Adversary("all-aliases", ", ".join(every), ("key_points",)))
+    for i, point in enumerate(question.key_points):
+        for j, wrong in enumerate(point.misconceptions):
+            claim = wrong.claim.strip().rstrip(".")
+            answers.append(
+                Adversary(
+                    "misconception",
+                    claim[:1].upper() + claim[1:] + ".",
+                    ("key_points", i, "misconceptions", j),
+                    point.id,
+                )
+            )
+    return answers
+
+
+def _where(library: Library, question: Question) -> tuple[SourceMap | None, Loc]:
+    for bank in library.banks:
+        for index, candidate in enumerate(bank.questions):
+            if candidate.id == question.id:
+                return library.sources.get(f"bank:{bank.bank}"), ("questions", index)
+    return None, ()
+
+
+def locate(library: Library, question: Question, loc: Loc) -> str:
+    """`file:line` of a field of a question, or the question id when its file is unknown."""
+    source, base = _where(library, question)
+    if source is None:
+        return question.id
+    return f"{source.path}:{source.line_of((*base, *loc))}"
+
+
+def culprits(
+    library: Library, question: Question, adversary: Adversary, sim: Similarity
+) -> list[str]:
+    """What the offline analysis credited in an adversarial answer, with file:line."""
+    analysis = analyse(question, adversary.answer, sim)
+    said = stems(adversary.answer)
+    found: list[str] = []
+    named = [m.point.id for m in analysis.matches if m.how == "named"]
+    for i, match in enumerate(analysis.matches):
+        if match.score <= 0 or match.how in ("misconception", "named"):
+            continue
+        point = match.point
+        hits = [j for j, a in enumerate(point.aliases) if contains_phrase(said, stems(a))]
+        for j in hits:
+            where = locate(library, question, ("key_points", i, "aliases", j))
+            found.append(
+                f"{where}: alias {point.aliases[j]!r} of {point.id} earned {match.score:.2f} "
+                f"({match.how})"
+            )
+        if not hits:
+            where = locate(library, question, ("key_points", i, "text"))
+            found.append(f"{where}: key point {point.id} earned {match.score:.2f} ({match.how})")
+    where = locate(library, question, adversary.loc)
+    if named:
+        found.append(f"{where}: named, not explained (small credit): {', '.join(named)}")
+    if not found:
+        found.append(f"{where}: {adversary.kind} answer scored on closeness to the reference")
+    return found
+
+
+def check_adversaries(
+    score: Callable[[str], float | None],
+    library: Library,
+    question: Question,
+    ceiling: float,
+    sim: Similarity | None = None,
+) -> list[AdversaryResult]:
+    """Score every adversarial answer with `score(answer) -> float | None` against `ceiling`."""
+    sim = sim or default_similarity()
+    results = []
+    for adversary in adversarial_answers(question):
+        value = score(adversary.answer) or 0.0
+        detected = True
+        if adversary.kind == "misconception":
+            found = analyse(question, adversary.answer, sim).misconceptions
+            detected = any(m.point.id == adversary.point_id for m in found)
+        reasons: list[str] = []
+        if value >= ceiling:
+            reasons = culprits(library, question, adversary, sim)
+        if not detected:
+            where = locate(library, question, adversary.loc)
+            reasons.append(f"{where}: the misconception, stated as written, is not detected")
+        results.append(AdversaryResult(adversary, value, ceiling, reasons, detected))
+    return results

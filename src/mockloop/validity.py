@@ -1,0 +1,207 @@
+"""Measuring the offline judge against labels: SemEval-2013, bank samples, adversaries, injection.
+
+A library (not only a benchmark) so `make bench`, the fitting script and `mockloop judge eval`
+share one definition of each figure. Pure Python: no numpy needed to compute a ROC-AUC.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import mean
+
+from mockloop.analysis.embedding import Similarity
+from mockloop.analysis.injection import strip_instructions
+from mockloop.analysis.keypoints import analyse
+from mockloop.analysis.text import content_stems
+from mockloop.content import Library
+from mockloop.models import Difficulty, KeyPoint, Question
+from mockloop.ports import Judge
+
+
+def find_semeval() -> Path | None:
+    """The SemEval-2013 answers file: $MOCKLOOP_SEMEVAL, else shared/data/ above the checkout."""
+    import os
+
+    if os.environ.get("MOCKLOOP_SEMEVAL"):
+        return Path(os.environ["MOCKLOOP_SEMEVAL"])
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "data" / "semeval2013" / "answers.jsonl"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One labelled answer: its question, references, the answer and whether it is correct."""
+
+    corpus: str
+    split: str
+    question_id: str
+    question: str
+    references: list[str]
+    answer: str
+    correct: bool
+
+
+def load_items(path: Path) -> list[Item]:
+    """SemEval-style JSON lines (corpus, split, question, reference_answers, answer, label)."""
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        items.append(
+            Item(
+                d.get("corpus", ""),
+                d.get("split", ""),
+                d.get("question_id", ""),
+                d["question"],
+                list(d["reference_answers"]),
+                d["answer"],
+                d["label"] == "correct",
+            )
+        )
+    return items
+
+
+def average_ranks(values: Sequence[float]) -> list[float]:
+    """0-based ranks, ties sharing the mean of their positions."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for k in range(start, end + 1):
+            ranks[order[k]] = (start + end) / 2
+        start = end + 1
+    return ranks
+
+
+def roc_auc(scores: Sequence[float], positive: Sequence[bool]) -> float:
+    """Area under the ROC curve (Mann-Whitney U with average ranks for ties)."""
+    ranks = average_ranks(scores)
+    n_pos = sum(positive)
+    n_neg = len(positive) - n_pos
+    rank_sum = sum(r + 1 for r, p in zip(ranks, positive, strict=True) if p)
+    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def spearman(a: Sequence[float], b: Sequence[float]) -> float:
+    """Spearman rank correlation (average ranks for ties)."""
+    ra, rb = average_ranks(a), average_ranks(b)
+    ma, mb = mean(ra), mean(rb)
+    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb, strict=True))
+    var = (sum((x - ma) ** 2 for x in ra) * sum((y - mb) ** 2 for y in rb)) ** 0.5
+    return cov / var if var else 0.0
+
+
+def word_overlap(item: Item) -> float:
+    """Baseline: best share of a reference's content words that the answer contains."""
+    said = set(content_stems(item.answer))
+    return max(
+        (len(said & ref) / len(ref) if (ref := set(content_stems(r))) else 0.0)
+        for r in item.references
+    )
+
+
+def as_question(item: Item) -> Question:
+    """A SemEval item as a mockloop question: each reference answer is one key point."""
+    points = [KeyPoint(id=f"ref{i}", text=r) for i, r in enumerate(item.references)]
+    return Question(
+        id="semeval",
+        topic="semeval",
+        difficulty=Difficulty.MEDIUM,
+        rubric="fundamentals",
+        prompt=item.question,
+        key_points=points,
+        reference_answer=item.references[0],
+    )
+
+
+def scorers(sim: Similarity) -> dict[str, Callable[[Item], float]]:
+    """The two baselines and the offline analysis (best key-point score)."""
+
+    def embedding_cosine(item: Item) -> float:
+        return max(sim.scores(item.answer, item.references), default=0.0)
+
+    def offline(item: Item) -> float:
+        analysis = analyse(as_question(item), item.answer, sim)
+        return max((m.score for m in analysis.matches), default=0.0)
+
+    return {"word overlap": word_overlap, "embedding cosine": embedding_cosine, "offline": offline}
+
+
+def auc_by_scorer(items: Sequence[Item], sim: Similarity) -> dict[str, float]:
+    """ROC-AUC of correct vs not for each scorer."""
+    labels = [i.correct for i in items]
+    return {name: roc_auc([f(i) for i in items], labels) for name, f in scorers(sim).items()}
+
+
+@dataclass(frozen=True)
+class BankFigures:
+    """How the judge does on the banks' labelled samples and adversarial answers."""
+
+    spearman: float
+    samples: int
+    ranked: int  # questions whose samples score strong > partial > weak
+    questions: int
+    adversary_means: dict[str, float]  # kind -> mean score
+    adversaries_below_partial: dict[str, tuple[int, int]]  # kind -> (below, total)
+    flags: tuple[int, int]  # (answers flagged as instructing the judge, honest answers)
+
+
+def bank_figures(judge: Judge, library: Library, sim: Similarity) -> BankFigures:
+    """Spearman on bank samples, adversarial means and the injection flag rate on samples."""
+    from mockloop.adversarial import adversarial_answers
+    from mockloop.bankcheck import answer_score
+
+    def score(question: Question, answer: str) -> float:
+        return answer_score(judge, library, question, answer) or 0.0
+
+    human: list[float] = []
+    machine: list[float] = []
+    ranked = total = flagged = honest = 0
+    by_kind: dict[str, list[float]] = {}
+    below: dict[str, list[bool]] = {}
+    for question in library.questions:
+        labelled = {}
+        for sample in question.samples:
+            value = score(question, sample.answer)
+            labelled[sample.label.value] = value
+            honest += 1
+            flagged += strip_instructions(sample.answer)[1]
+            if sample.scores:
+                human.append(mean(sample.scores.values()))
+                machine.append(value)
+        if len(labelled) < 3 or "partial" not in labelled:
+            continue
+        total += 1
+        ranked += labelled["strong"] > labelled["partial"] > labelled["weak"]
+        for adversary in adversarial_answers(question):
+            value = score(question, adversary.answer)
+            by_kind.setdefault(adversary.kind, []).append(value)
+            below.setdefault(adversary.kind, []).append(value < labelled["partial"])
+    return BankFigures(
+        spearman(human, machine),
+        len(human),
+        ranked,
+        total,
+        {k: mean(v) for k, v in by_kind.items()},
+        {k: (sum(v), len(v)) for k, v in below.items()},
+        (flagged, honest),
+    )
+
+
+def flag_rate(answers: Iterable[str]) -> tuple[int, int]:
+    """(answers the injection filter flags, answers): for honest answers it should be 0."""
+    flags = total = 0
+    for answer in answers:
+        total += 1
+        flags += strip_instructions(answer)[1]
+    return flags, total
