@@ -114,6 +114,7 @@ def review(transcript: Transcript, card: Scorecard | None, library: Library) -> 
                 "topic": score.topic,
                 "round": score.round.title,
                 "overall": fmt_score(score.overall),
+                "scored_by": score.scored_by,
                 "criteria": [
                     {
                         "name": c.criterion,
@@ -176,7 +177,8 @@ def to_markdown(transcript: Transcript, card: Scorecard | None, library: Library
     lines += ["| Round | Questions | Score |", "|---|---:|---:|"]
     lines += [f"| {title} | {n} | {score} |" for title, n, score in view["round_scores"]]
     for q in view["questions"]:
-        lines += ["", f"### `{q['id']}` ({q['topic']}): {q['overall']}", ""]
+        by = f" ({q['scored_by']})" if q["scored_by"] else ""
+        lines += ["", f"### `{q['id']}` ({q['topic']}): {q['overall']}{by}", ""]
         lines += ["| Criterion | Score | Rationale |", "|---|---:|---|"]
         for c in q["criteria"]:
             lines.append(f"| {c['name']} | {c['score']} | {c['rationale'].replace('|', '/')} |")

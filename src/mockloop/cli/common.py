@@ -90,7 +90,14 @@ def judge(config: Settings, samples: int = 1) -> Judge:
         return offline_judge()
     from mockloop.judges.llm import LLMJudge
 
-    return LLMJudge(gateway(config, model), samples=samples)
+    return LLMJudge(
+        gateway(config, model), samples=samples, fallback=offline_judge, on_notice=_judge_notice
+    )
+
+
+def _judge_notice(message: str) -> None:
+    # One line on stderr (stdout may carry --json): a question was scored offline instead.
+    sys.stderr.write(f"{message}\n")
 
 
 def offline_interviewer() -> Interviewer:

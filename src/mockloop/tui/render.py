@@ -26,9 +26,11 @@ def engine_line(card: Scorecard) -> str:
     tokens = int(usage.get("prompt_tokens", 0)) + int(usage.get("completion_tokens", 0))
     cost = usage.get("cost_usd")
     spent = f"; {tokens:,} tokens, " + ("cost unknown" if cost is None else f"${cost:.4f}")
+    offline = [q for q in card.questions if q.scored_by]
+    fallback = f" {len(offline)} scored {offline[0].scored_by}." if offline else ""
     return (
         f"Scored by LLM judge {card.judge.model} (prompt {card.judge.prompt_version}"
-        f"{spent if usage else ''})."
+        f"{spent if usage else ''}).{fallback}"
     )
 
 
@@ -54,7 +56,8 @@ def scorecard(card: Scorecard, library: Library) -> RenderableType:
 def _question_parts(score: QuestionScore, library: Library) -> list[RenderableType]:
     """One question's criteria table, what was missed, notes and the reference answer."""
     question = library.question(score.question_id)
-    title = Text(f"\n{score.question_id} ({score.topic}): {fmt_score(score.overall)}", "bold")
+    by = f" [{score.scored_by}]" if score.scored_by else ""
+    title = Text(f"\n{score.question_id} ({score.topic}): {fmt_score(score.overall)}{by}", "bold")
     table = Table(expand=True)
     table.add_column("Criterion", no_wrap=True)
     table.add_column("Score", justify="right", no_wrap=True)
