@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from statistics import mean
 
 import numpy as np
 from common import Row
 
+from mockloop import stats
 from mockloop.analysis.embedding import Similarity, default_similarity
 from mockloop.analysis.keypoints import (
     W_BIAS,
@@ -23,8 +24,9 @@ from mockloop.analysis.keypoints import (
     analyse,
 )
 from mockloop.analysis.text import content_stems
-from mockloop.bankcheck import answer_score
-from mockloop.content import load_library
+from mockloop.content import Library, load_library
+from mockloop.evaldata import EvalItem, bank_items, data_item
+from mockloop.judgeeval import EvalReport, measure, score_items
 from mockloop.judges.keypoints import KeypointJudge
 from mockloop.models import KeyPoint, Question
 
@@ -65,33 +67,16 @@ def load_semeval(path: Path = SEMEVAL) -> list[Item]:
     return items
 
 
-def average_ranks(values: Sequence[float]) -> np.ndarray:
-    """0-based ranks, ties sharing the mean of their positions."""
-    array = np.asarray(values, dtype=float)
-    order = array.argsort(kind="mergesort")
-    ranks = np.empty(len(array))
-    ordered = array[order]
-    start = 0
-    while start < len(array):
-        end = start
-        while end + 1 < len(array) and ordered[end + 1] == ordered[start]:
-            end += 1
-        ranks[order[start : end + 1]] = (start + end) / 2
-        start = end + 1
-    return ranks
-
-
 def roc_auc(scores: Sequence[float], positive: Sequence[bool]) -> float:
-    """Area under the ROC curve (Mann-Whitney U with average ranks for ties)."""
-    ranks = average_ranks(scores) + 1
-    labels = np.asarray(positive, dtype=bool)
-    n_pos, n_neg = labels.sum(), (~labels).sum()
-    return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    """ROC-AUC from mockloop.stats (NaN when one class is missing)."""
+    value = stats.roc_auc(scores, positive)
+    return math.nan if value is None else value
 
 
 def spearman(a: Sequence[float], b: Sequence[float]) -> float:
-    """Spearman rank correlation (average ranks for ties)."""
-    return float(np.corrcoef(average_ranks(a), average_ranks(b))[0, 1])
+    """Spearman from mockloop.stats (NaN when undefined)."""
+    value = stats.spearman(a, b)
+    return math.nan if value is None else value
 
 
 # -- scorers ------------------------------------------------------------------------------------
@@ -182,41 +167,92 @@ def fit_logistic(features: np.ndarray, labels: np.ndarray, steps: int = 4000) ->
 # -- the benchmark ------------------------------------------------------------------------------
 
 
-def bank_spearman(sim: Similarity) -> tuple[dict[str, float], int, int, int]:
-    """({scorer: Spearman}, samples, questions ranked strong > partial > weak, questions).
+def bank_spearman(
+    sim: Similarity, library: Library
+) -> tuple[dict[str, float], int, int, int, EvalReport]:
+    """({scorer: Spearman}, samples, questions ranked strong > partial > weak, questions, the
+    judge eval report of the offline judge on the bank samples and their adversarial answers).
 
-    The baselines score each sample against the question's reference answer.
+    The offline scores come from `mockloop judge eval`'s library; the baselines score each
+    sample against the question's reference answer.
     """
-    library = load_library()
-    judge = KeypointJudge()
+    judge = KeypointJudge(sim)
+    started = time.perf_counter()
+    scored = score_items(judge, bank_items(library))
+    report = measure(judge.info, scored, samples=1, seconds=time.perf_counter() - started)
     baselines = make_scorers(sim)
     human: list[float] = []
-    scored: dict[str, list[float]] = defaultdict(list)
-    ranked = total = 0
-    for question in library.questions:
-        if len(question.samples) < 3:
+    values: dict[str, list[float]] = defaultdict(list)
+    by_question: dict[str, dict[str, float]] = defaultdict(dict)
+    for s in scored:
+        item = s.item
+        if item.adversarial is not None or not item.question.samples or item.score is None:
             continue
-        total += 1
-        by_label = {}
-        for sample in question.samples:
-            score = answer_score(judge, library, question, sample.answer) or 0.0
-            by_label[sample.label.value] = score
-            human.append(mean(sample.scores.values()))
-            scored["offline"].append(score)
-            item = Item("bank", "all", question.id, question.prompt,
-                        [question.reference_answer], sample.answer, correct=False)  # fmt: skip
-            for name in ("word overlap", "WordLlama cosine"):
-                scored[name].append(baselines[name](item))
-        ranked += by_label["strong"] > by_label["partial"] > by_label["weak"]
-    rho = {name: spearman(human, values) for name, values in scored.items()}
-    return rho, len(human), ranked, total
+        overall = s.score.overall or 0.0
+        by_question[item.question.id][item.label or ""] = overall
+        human.append(item.score)
+        values["offline"].append(overall)
+        question = item.question
+        baseline_item = Item("bank", "all", question.id, question.prompt,
+                             [question.reference_answer], item.answer, correct=False)  # fmt: skip
+        for name in ("word overlap", "WordLlama cosine"):
+            values[name].append(baselines[name](baseline_item))
+    full = [q for q in by_question.values() if len(q) >= 3]
+    ranked = sum(q.get("strong", 0) > q.get("partial", 0) > q.get("weak", 0) for q in full)
+    rho = {name: spearman(human, v) for name, v in values.items()}
+    return rho, len(human), ranked, len(full), report
+
+
+def judge_eval_rows(report: EvalReport) -> list[Row]:
+    """The `mockloop judge eval` figures of the offline judge on the banks (issue 14 targets)."""
+    kinds = report.adversarial.by_kind
+    rows = [
+        Row("validity", f"judge eval, bank samples: Spearman / QWK ({report.agreement.answers})",
+            f"{report.agreement.spearman} / {report.agreement.qwk}", ">= 0.93 Spearman",
+            (report.agreement.spearman or 0) >= 0.93),
+    ]  # fmt: skip
+    for kind, target in (("echo", 1.5), ("aliases", 2.0)):
+        if kind in kinds:
+            k = kinds[kind]
+            rows.append(
+                Row("validity", f"judge eval, adversarial {kind} answers: mean score "
+                    f"({k.passed} of {k.answers} at or above the partial sample)",
+                    f"{k.mean_score}", f"<= {target}", (k.mean_score or 0) <= target)
+            )  # fmt: skip
+    if "misconception" in kinds:
+        k = kinds["misconception"]
+        rows.append(Row("validity", "judge eval, stated misconceptions at or above the partial "
+                        "sample", f"{k.passed} of {k.answers}", "0", k.passed == 0))  # fmt: skip
+    flags = report.injection_false_flags
+    rows.append(Row("validity", f"judge eval, injection false flags on honest samples "
+                    f"({flags.total})", str(flags.count), "0", flags.count == 0))  # fmt: skip
+    return rows
+
+
+def semeval_judge_auc(items: list[Item], library: Library, sim: Similarity) -> dict[str, float]:
+    """ROC-AUC of the offline judge's overall score, per corpus, through judge eval's library."""
+    aucs: dict[str, float] = {}
+    judge = KeypointJudge(sim)
+    for corpus in sorted({i.corpus for i in items}):
+        chosen: list[EvalItem] = [
+            data_item({"question_id": i.question_id, "question": i.question,
+                       "reference_answers": i.references, "answer": i.answer,
+                       "label": "correct" if i.correct else "incorrect"},
+                      f"semeval:{n}", library)
+            for n, i in enumerate(items) if i.corpus == corpus
+        ]  # fmt: skip
+        scored = score_items(judge, chosen)
+        report = measure(judge.info, scored, samples=1, seconds=0.0)
+        aucs[corpus] = report.agreement.roc_auc or math.nan
+    return aucs
 
 
 def run() -> list[Row]:
     """Spearman on the bank's labelled samples; ROC-AUC on SemEval test-unseen-answers."""
     started = time.perf_counter()
     sim = default_similarity()
-    rho, samples, ranked, questions = bank_spearman(sim)
+    library = load_library()
+    rho, samples, ranked, questions, report = bank_spearman(sim, library)
     rows = [
         Row("validity", f"bank samples: Spearman with the labels ({samples} answers): "
             f"offline vs word overlap / {sim.name} cosine",
@@ -225,6 +261,7 @@ def run() -> list[Row]:
             rho["offline"] > max(rho["word overlap"], rho["WordLlama cosine"])),
         Row("validity", "questions whose samples rank strong > partial > weak",
             f"{ranked} of {questions}", "all", ranked == questions),
+        *judge_eval_rows(report),
     ]  # fmt: skip
     items = load_semeval()
     if not items:
@@ -250,6 +287,12 @@ def run() -> list[Row]:
                 auc["offline"] > best_baseline,
             )
         )
+    test = [i for i in items if i.split == "test-unseen-answers"]
+    for corpus, judge_auc in semeval_judge_auc(test, library, sim).items():
+        rows.append(
+            Row("validity", f"judge eval, SemEval {corpus} test-unseen-answers: ROC-AUC of the "
+                "offline judge's overall score", f"{judge_auc:.3f}")
+        )  # fmt: skip
     # The shipped weights came from train; refitting here shows they still match train.
     train = [i for i in items if i.split == "train"]
     features = np.array([signals(i, sim) for i in train])
