@@ -22,6 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+SHOWN_PASSES = 10  # adversarial passes listed in the human report; --json has them all
 DataOption = Annotated[
     list[Path] | None,
     typer.Option(
@@ -115,15 +116,21 @@ def _print(report: EvalReport) -> None:
     for left, right in _rows(report):
         grid.add_row(left, right)
     terminal.out.print(grid)
-    for failure in report.adversarial.passes[:10]:
+    for failure in report.adversarial.passes[:SHOWN_PASSES]:
         terminal.out.print(
             f"  fooled by {failure.kind} ({failure.source}) on {failure.question_id}: "
             f"{failure.score:.2f} >= partial sample {failure.partial:.2f}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
+    if len(report.adversarial.passes) > SHOWN_PASSES:
+        more = len(report.adversarial.passes) - SHOWN_PASSES
+        terminal.out.print(f"  ... and {more} more (all of them in --json)")
     for example in report.injection_false_flags.examples:
-        terminal.out.print(f"  false injection flag: {example}", markup=False, highlight=False)
+        terminal.out.print(
+            f"  false injection flag: {example}", markup=False, highlight=False, soft_wrap=True
+        )
     if report.passed is not None:
         verdict = "passed" if report.passed else "FAILED"
         terminal.out.print(
@@ -153,11 +160,13 @@ def _rows(report: EvalReport) -> list[tuple[str, str]]:
     else:
         spread_text = "not measured (use --samples K > 1 with a model)"
     rows.append((f"Spread over {spread.samples} samples", spread_text))
-    for name, rate in (
+    rates = [
         ("Verbatim quotes", report.verbatim_quotes),
         ("Injection false flags", report.injection_false_flags),
-        ("Scored offline (judge model failed)", report.fallbacks),
-    ):
+    ]
+    if report.judge.engine == "llm":
+        rates.append(("Scored offline (judge model failed)", report.fallbacks))
+    for name, rate in rates:
         rows.append((name, f"{_pct(rate.rate)} ({rate.count} of {rate.total})"))
     cost = "unknown" if report.cost_usd is None else f"${report.cost_usd:.4f}"
     tokens = report.prompt_tokens + report.completion_tokens
