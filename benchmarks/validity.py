@@ -30,7 +30,12 @@ from mockloop.judgeeval import EvalReport, measure, score_items
 from mockloop.judges.keypoints import KeypointJudge
 from mockloop.models import KeyPoint, Question
 
-SEMEVAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2013" / "answers.jsonl"
+# ../shared beside the checkout (/work/main), or beside the folder of worktrees (/work/wt/NAME).
+_DATA = Path("shared") / "data" / "semeval2013" / "answers.jsonl"
+_HERE = Path(__file__).resolve()
+SEMEVAL = next(
+    (p / _DATA for p in _HERE.parents[2:4] if (p / _DATA).is_file()), _HERE.parents[2] / _DATA
+)
 
 
 @dataclass(frozen=True)
@@ -46,8 +51,9 @@ class Item:
     correct: bool
 
 
-def load_semeval(path: Path = SEMEVAL) -> list[Item]:
+def load_semeval(path: Path | None = None) -> list[Item]:
     """All SemEval items, or [] when the data is not there (the benchmark then says so)."""
+    path = path or SEMEVAL
     if not path.is_file():
         return []
     items = []

@@ -126,6 +126,13 @@ def test_a_model_that_never_gives_json_leaves_the_question_to_the_offline_judge(
     notices = [line for line in result.stderr.splitlines() if "scored it offline" in line]
     assert len(notices) == 1 and "mini-hybrid-search" in notices[0]
     # The human scorecard and the exports say so too.
+    human = runner.invoke(app, ["score", session, "--judge-model", "openai/fake-model",
+                                "--api-base", fake.base_url])  # fmt: skip
+    assert human.exit_code == 0, human.output
+    assert f"mini-hybrid-search (rag): {question['overall']:.2f} [{OFFLINE_FALLBACK}]" in " ".join(
+        human.stdout.split()
+    )
+    assert f"1 scored {OFFLINE_FALLBACK}." in " ".join(human.stdout.split())
     markdown = runner.invoke(app, ["export", card["session_id"], "--format", "md"])
     assert markdown.exit_code == 0, markdown.output
     assert f"({OFFLINE_FALLBACK})" in markdown.stdout
