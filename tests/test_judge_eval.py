@@ -299,3 +299,16 @@ def test_judge_eval_json_schema_is_documented_and_current() -> None:
     assert json.loads(path.read_text()) == EvalReport.model_json_schema(), (
         "docs/judge-eval.schema.json is stale: run `make json-schema`"
     )
+
+
+def test_the_cost_cap_stops_an_llm_judge_eval_with_one_line(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    fake.always(verdict_for)
+    data = write(tmp_path, line("It evaporated.", label="correct"), line("No.", label="incorrect"))
+    args = ["judge", "eval", "--data", str(data), "--judge-model", "openai/gpt-4o-mini",
+            "--api-base", fake.base_url, "--max-cost", "0.000001"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "would exceed the cost cap" in result.output and len(result.output.splitlines()) == 1
+    assert fake.requests == []

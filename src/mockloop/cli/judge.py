@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mockloop.cli.errors import ExitStatus, MockloopGroup, UserError
-from mockloop.cli.interview import ApiBaseOption, JsonOption, JudgeOption, SamplesOption
+from mockloop.cli.interview import (
+    ApiBaseOption,
+    JsonOption,
+    JudgeOption,
+    MaxCostOption,
+    SamplesOption,
+)
 
 if TYPE_CHECKING:
     from mockloop.judgeeval import EvalReport
@@ -56,6 +62,7 @@ def eval_command(
     samples: SamplesOption = 1,
     json_output: JsonOption = False,
     fail_under: FailUnderOption = None,
+    max_cost: MaxCostOption = None,
 ) -> None:
     """Score labelled answers with a judge and report its agreement with the labels, how often
     adversarial answers fool it, sample spread, verbatim quotes, false injection flags, tokens,
@@ -69,7 +76,7 @@ def eval_command(
         items = load_data(data, lib) if data else bank_items(lib)
     except DataError as exc:
         raise UserError(str(exc)) from None
-    config = settings(judge_model=judge_model, api_base=api_base)
+    config = settings(judge_model=judge_model, api_base=api_base, max_cost=max_cost)
     chosen = judge(config, samples)
     with _progress(len(items), enabled=not json_output and sys.stderr.isatty()) as advance:
         report = evaluate(chosen, items, samples=samples, on_progress=advance)
