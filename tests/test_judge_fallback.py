@@ -172,3 +172,24 @@ def test_structured_output_forms_per_provider() -> None:
     assert ollama == {"format": Shape.model_json_schema()}
     assert next(name for name, _ in json_forms("openai/gpt-4o-mini", Shape)) == "json_schema"
     assert json_forms("openai/some-local-model", Shape)[0][0] == "json_object"
+
+
+def test_a_round_with_a_weak_model_still_ends_with_a_scorecard(
+    fake: FakeOpenAI,
+    use_banks,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    # The case from issue 14: a tiny local model for both interviewer and judge never gives
+    # usable JSON; the round used to end with exit 2 and no scorecard.
+    use_banks(MINI_BANK)
+    fake.always(lambda _body: "Sure! Great answer, I would give it a good score overall.")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(json.dumps({"mini-hybrid-search": [ANSWER]}))
+    args = ["interview", "-r", "fundamentals", "--topic", "rag", "--no-timer", "--json",
+            "--answers", str(answers), "--model", "openai/fake-model", "--api-base",
+            fake.base_url]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    card = json.loads(result.stdout)["scorecard"]
+    assert card["overall"] is not None
+    assert [q["scored_by"] for q in card["questions"]] == [OFFLINE_FALLBACK]
