@@ -4,7 +4,7 @@ at last the offline judge, labelled as such; a weak judge model never costs the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -175,9 +175,7 @@ def test_structured_output_forms_per_provider() -> None:
 
 
 def test_a_round_with_a_weak_model_still_ends_with_a_scorecard(
-    fake: FakeOpenAI,
-    use_banks,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    fake: FakeOpenAI, use_banks: Callable[..., None], tmp_path: Path
 ) -> None:
     # The case from issue 14: a tiny local model for both interviewer and judge never gives
     # usable JSON; the round used to end with exit 2 and no scorecard.
