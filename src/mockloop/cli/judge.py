@@ -11,13 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mockloop.cli.errors import ExitStatus, MockloopGroup, UserError
-from mockloop.cli.interview import (
-    ApiBaseOption,
-    JsonOption,
-    JudgeOption,
-    MaxCostOption,
-    SamplesOption,
-)
+from mockloop.cli.interview import ApiBaseOption, JsonOption, SamplesOption
 
 if TYPE_CHECKING:
     from mockloop.judgeeval import EvalReport
@@ -28,6 +22,21 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+JudgeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--judge-model",
+        metavar="MODEL",
+        help="The judge to measure: a litellm model name, or offline "
+        "(default: MOCKLOOP_JUDGE_MODEL / MOCKLOOP_MODEL, else offline).",
+    ),
+]
+MaxCostOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-cost", metavar="USD", min=0.0, help="Stop before a model call would spend more."
+    ),
+]
 SHOWN_PASSES = 10  # adversarial passes listed in the human report; --json has them all
 DataOption = Annotated[
     list[Path] | None,
