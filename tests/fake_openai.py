@@ -55,6 +55,7 @@ class FakeOpenAI:
         self.headers: list[dict[str, str]] = []
         self._queue: deque[Scripted] = deque()
         self._respond: Callable[[dict[str, Any]], str] | None = None
+        self.rejected_format: str | None = None  # a response_format type answered with a 500
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -114,6 +115,12 @@ class FakeOpenAI:
         """Queue a request that gets no answer for `seconds` (cut short when the server stops)."""
         return self._push(Scripted(hang_s=seconds, text="too late"))
 
+    def reject_format(self, kind: str = "json_schema") -> FakeOpenAI:
+        """Answer 500 to every request whose response_format is `kind`, as llama.cpp's server
+        does for json_schema; the queue is not consumed by those requests."""
+        self.rejected_format = kind
+        return self
+
     def always(self, respond: Callable[[dict[str, Any]], str]) -> FakeOpenAI:
         """Answer every request the queue does not cover with `respond(request_body)`."""
         self._respond = respond
@@ -128,6 +135,9 @@ class FakeOpenAI:
         with self._lock:
             self.requests.append(body)
             self.headers.append(headers)
+            kind = (body.get("response_format") or {}).get("type")
+            if self.rejected_format is not None and kind == self.rejected_format:
+                return Scripted(status=500, error=f"response_format {kind} is not supported")
             if self._queue:
                 return self._queue.popleft()
         return Scripted(text=self._respond(body)) if self._respond else None

@@ -165,3 +165,13 @@ def test_sigterm_and_hangup_save_the_draft(
     record = only_session(isolated_home)
     assert not record.transcript.ended
     assert [t.meta.draft for t in record.transcript.turns if t.meta.paused] == ["unsent words"]
+
+
+def test_judge_eval_draws_a_progress_bar_on_a_terminal(env: dict[str, str]) -> None:
+    child = spawn(env, "judge", "eval")
+    child.timeout = 120
+    expect(child, "Judging")
+    expect(child, "Spearman with labels")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

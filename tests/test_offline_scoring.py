@@ -160,8 +160,8 @@ def test_each_coverage_criterion_is_scored_on_its_own_key_points(
     score = judge.score_question(question, library.rubric_for(question), transcript)
     by_criterion = {c.criterion: c for c in score.criteria}
     requirements, evaluation = by_criterion["requirements"], by_criterion["evaluation"]
-    assert requirements.score == 5
-    # Its one evaluation point is covered; how firmly decides 4 or 5, never the other points.
+    # Each is scored on its own points, all covered; how firmly decides 4 or 5.
+    assert requirements.score is not None and requirements.score >= 4
     assert evaluation.score is not None and evaluation.score >= 4
     assert evaluation.rationale.startswith("Covered 1 of 1 evaluation")
     assert by_criterion["architecture"].score is not None

@@ -29,6 +29,13 @@ class Adversary:
     loc: Loc  # within the question: ("prompt",), ("key_points", 2, "misconceptions", 0), ...
     point_id: str | None = None  # the misconception's point, for "misconception" answers
 
+    @property
+    def source(self) -> str:
+        """What it was built from, for reports: `prompt`, `aliases`, `<point> misconception N`."""
+        if self.kind == "misconception":
+            return f"{self.point_id} misconception {int(self.loc[-1]) + 1}"
+        return "prompt" if self.kind == "echo" else self.kind
+
 
 @dataclass(frozen=True)
 class AdversaryResult:

@@ -122,6 +122,7 @@ def review(transcript: Transcript, card: Scorecard | None, library: Library) -> 
                 "topic": score.topic,
                 "round": score.round.title,
                 "overall": fmt_score(score.overall),
+                "scored_by": score.scored_by,
                 "criteria": [
                     {
                         "name": c.criterion,
@@ -232,7 +233,8 @@ def _md_turn(turn: dict[str, Any]) -> list[str]:
 
 
 def _md_question(q: dict[str, Any]) -> list[str]:
-    lines = ["", f"### `{q['id']}` ({md_line(q['topic'])}): {q['overall']}", ""]
+    by = f" ({md_line(q['scored_by'])})" if q.get("scored_by") else ""
+    lines = ["", f"### `{q['id']}` ({md_line(q['topic'])}): {q['overall']}{by}", ""]
     lines += ["| Criterion | Score | Rationale |", "|---|---:|---|"]
     for c in q["criteria"]:
         lines.append(f"| {md_line(c['name'])} | {c['score']} | {md_line(c['rationale'])} |")

@@ -496,6 +496,8 @@ class CriterionScore(Strict):
     rationale: str
     evidence: list[Evidence] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
+    # Each sample's score when the judge sampled K > 1 times (the score is their median).
+    samples: list[int] = Field(default_factory=list)
 
 
 class QuestionScore(Strict):
@@ -510,6 +512,9 @@ class QuestionScore(Strict):
     covered_points: list[str] = Field(default_factory=list)
     missed_points: list[str] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
+    # Set only when another engine than the scorecard's judge scored this question, e.g.
+    # "offline (judge model failed)"; None (the default, and in older scorecards): the judge.
+    scored_by: str | None = None
 
 
 class JudgeInfo(Strict):

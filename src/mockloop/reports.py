@@ -27,9 +27,11 @@ def engine_line(card: Scorecard) -> str:
     tokens = int(usage.get("prompt_tokens", 0)) + int(usage.get("completion_tokens", 0))
     cost = usage.get("cost_usd")
     spent = f"; {tokens:,} tokens, " + ("cost unknown" if cost is None else f"${cost:.4f}")
+    offline = [q for q in card.questions if q.scored_by]
+    fallback = f" {len(offline)} scored {offline[0].scored_by}." if offline else ""
     return (
         f"Scored by LLM judge {card.judge.model} (prompt {card.judge.prompt_version}"
-        f"{spent if usage else ''})."
+        f"{spent if usage else ''}).{fallback}"
     )
 
 

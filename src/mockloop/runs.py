@@ -99,16 +99,24 @@ def interviewer(
     return LLMInterviewer(llm, on_retry=on_retry, stream=stream)
 
 
-def judge(settings: Settings, samples: int = 1) -> Judge:
-    """The LLM judge when a judge model is configured, else the key-point scorer."""
+def judge(
+    settings: Settings, samples: int = 1, *, on_notice: Callable[[str], None] | None = None
+) -> Judge:
+    """The LLM judge when a judge model is configured, else the key-point scorer.
+
+    A question the model cannot judge is scored by the key-point scorer, labelled as such;
+    `on_notice` hears one line about it.
+    """
+    from mockloop.judges.keypoints import KeypointJudge
+
     model = settings.effective_judge_model
     if model is None:
-        from mockloop.judges.keypoints import KeypointJudge
-
         return KeypointJudge()
     from mockloop.judges.llm import LLMJudge
 
-    return LLMJudge(gateway(settings, model), samples=samples)
+    return LLMJudge(
+        gateway(settings, model), samples=samples, fallback=KeypointJudge, on_notice=on_notice
+    )
 
 
 def engine_banner(settings: Settings) -> str:

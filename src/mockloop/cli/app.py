@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mockloop import __version__
-from mockloop.cli import banks, export, imports, interview, progress, score, takehome
+from mockloop.cli import banks, export, imports, interview, judge, progress, score, takehome
 from mockloop.cli.context import begin
 from mockloop.cli.errors import MockloopGroup
 
@@ -56,6 +56,7 @@ progress.register(app)
 imports.register(app)
 app.add_typer(banks.app, name="banks")
 app.add_typer(takehome.app, name="takehome")
+app.add_typer(judge.app, name="judge")
 
 
 def main() -> None:

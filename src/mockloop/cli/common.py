@@ -39,6 +39,11 @@ def library() -> Library:
     return _LIBRARIES[key]
 
 
+def notify_stderr(message: str) -> None:
+    """One line on stderr that --json does not silence: stdout carries the document only."""
+    typer.echo(message, err=True)
+
+
 def prepare(options: RunOptions, env: Environment) -> PreparedRun:
     """runs.prepare with the person at the keyboard as the default candidate."""
     from mockloop.runs import prepare as prepare_run
@@ -78,7 +83,9 @@ def run_and_report(
                 path, lib, prepared, env, interviewer=interviewer, listener=listener
             )
             if result.finished:
-                chosen = runs.judge(prepared.settings, prepared.options.samples)
+                chosen = runs.judge(
+                    prepared.settings, prepared.options.samples, on_notice=notify_stderr
+                )
                 with _busy(terminal, "Scoring the session…"):
                     card = runs.score(path, lib, chosen)
         except (KeyboardInterrupt, Terminated) as stop:

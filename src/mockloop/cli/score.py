@@ -65,13 +65,14 @@ def score(
     scored are skipped, so an interrupted batch picks up where it stopped; --rescore forces.
     """
     from mockloop import runs
-    from mockloop.cli.common import library
+    from mockloop.cli.common import library, notify_stderr
     from mockloop.cli.context import environment
 
     paths = runs.collect_sessions(transcripts or [], all_sessions)
     lib = library()
     env = environment(quiet=json_output)
-    chosen = runs.judge(env.settings(judge_model=judge_model, api_base=api_base), samples)
+    settings = env.settings(judge_model=judge_model, api_base=api_base)
+    chosen = runs.judge(settings, samples, on_notice=notify_stderr)
     report = Report(json_output, junit, fail_under)
     terminal = env.terminal
     if len(paths) == 1 and not all_sessions:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import re
 import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -25,9 +27,19 @@ from mockloop.prompts import load_prompt
 
 if TYPE_CHECKING:
     from mockloop.llm.gateway import Gateway
+    from mockloop.ports import Judge
 
 PROMPT_VERSION = "judge-v1"
+CRITERION_PROMPT = "judge-criterion-v1"  # one criterion at a time, for weak models
 DISAGREEMENT = 2  # a spread (max - min) of this many points across samples is flagged
+WHOLE_ATTEMPTS = 2  # the whole verdict: one call and one repair, then simpler requests
+CRITERION_ATTEMPTS = 2
+OFFLINE_FALLBACK = "offline (judge model failed)"
+DEGRADED_FLAG = "judged one criterion at a time (the model could not give the whole verdict)"
+# Failures that are not the model's weakness but the setup's: no fallback, the user must act.
+FATAL_KINDS = frozenset(
+    {"auth", "config", "budget", "payment", "connection", "rate_limit", "unavailable"}
+)
 
 
 class CriterionVerdict(BaseModel):
@@ -103,27 +115,76 @@ def judge_messages(
     ]
 
 
-class LLMJudge:
-    """Scores with a model; every quote is checked against what the candidate really said."""
+def criterion_messages(
+    question: Question, rubric: Rubric, criterion_id: str, transcript: Transcript
+) -> list[dict[str, str]]:
+    """The simpler prompt for one criterion alone, for models that cannot give a whole verdict."""
+    criterion = next(c for c in rubric.criteria if c.id == criterion_id)
+    levels = "\n".join(f"{level}: {text}" for level, text in sorted(criterion.levels.items()))
+    user = (
+        f"<question>\n{question.prompt}\n</question>\n\n"
+        f"<criterion>\n{criterion.id} ({criterion.name}): {criterion.description}\n{levels}\n"
+        f"</criterion>\n\n<reference_answer>\n{question.reference_answer}\n</reference_answer>"
+        f"\n\n{candidate_turns(question, transcript)}"
+    )
+    return [
+        {"role": "system", "content": load_prompt(CRITERION_PROMPT)},
+        {"role": "user", "content": user},
+    ]
 
-    def __init__(self, gateway: Gateway, *, samples: int = 1) -> None:
+
+@dataclass
+class Verdict:
+    """One sample's verdict, however it was obtained."""
+
+    criteria: dict[str, CriterionVerdict]
+    missing_key_points: list[str] | None  # None: not asked (judged one criterion at a time)
+    degraded: bool = False
+
+
+class LLMJudge:
+    """Scores with a model; every quote is checked against what the candidate really said.
+
+    A model that cannot give the whole verdict is asked one criterion at a time; one that still
+    fails leaves that question to the offline judge, labelled as such, so a round always ends
+    with a scorecard.
+    """
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        *,
+        samples: int = 1,
+        fallback: Callable[[], Judge] | None = None,
+        on_notice: Callable[[str], None] | None = None,
+    ) -> None:
         self.gateway = gateway
         self.samples = max(1, samples)
+        self._fallback_factory = fallback or _offline_judge
+        self._fallback: Judge | None = None
+        self.on_notice = on_notice
+        self.offline_questions: list[str] = []  # scored by the fallback
+        self.degraded_questions: list[str] = []  # judged one criterion at a time
 
     @property
     def info(self) -> JudgeInfo:
         """Model, prompt version, sampling settings and the tokens and cost spent so far."""
         usage = self.gateway.meter.total
+        settings: dict[str, Any] = {
+            "temperature": self._temperature(),
+            "seed": self.gateway.settings.seed,
+            "samples": self.samples,
+            "usage": usage.model_dump(),
+        }
+        if self.degraded_questions:
+            settings["one_criterion_at_a_time"] = list(self.degraded_questions)
+        if self.offline_questions:
+            settings["scored_offline"] = list(self.offline_questions)
         return JudgeInfo(
             engine="llm",
             model=self.gateway.settings.model,
             prompt_version=PROMPT_VERSION,
-            settings={
-                "temperature": self._temperature(),
-                "seed": self.gateway.settings.seed,
-                "samples": self.samples,
-                "usage": usage.model_dump(),
-            },
+            settings=settings,
         )
 
     def _temperature(self) -> float:
@@ -134,22 +195,41 @@ class LLMJudge:
         self, question: Question, rubric: Rubric, transcript: Transcript
     ) -> QuestionScore:
         """Score every criterion; K samples give the median and a spread."""
-        schema = verdict_schema(rubric)
-        messages = judge_messages(question, rubric, transcript)
-        verdicts: list[Any] = []
+        from mockloop.llm.errors import LLMError
+
+        try:
+            return self._score_with_model(question, rubric, transcript)
+        except LLMError as exc:
+            if exc.kind in FATAL_KINDS:
+                raise  # the setup is wrong (key, budget, server down): say so, score later
+            return self._score_offline(question, rubric, transcript, exc.summary)
+
+    def _score_with_model(
+        self, question: Question, rubric: Rubric, transcript: Transcript
+    ) -> QuestionScore:
+        from mockloop.llm.errors import LLMError
+
+        verdicts: list[Verdict] = []
         for index in range(self.samples):
             seed = (self.gateway.settings.seed or 0) + index
-            verdict, _ = self.gateway.complete_json(
-                messages, schema, temperature=self._temperature(), seed=seed
-            )
-            verdicts.append(verdict)
+            try:
+                verdicts.append(self._verdict(question, rubric, transcript, seed))
+            except LLMError:
+                if not verdicts:
+                    raise
+                break  # keep the samples that worked rather than lose them all
         said = _normalise(transcript.candidate_text(question.id))
         criteria = [
-            self._criterion(c.id, [v.criteria for v in verdicts], said) for c in rubric.criteria
+            self._criterion(c.id, [v.criteria[c.id] for v in verdicts], said)
+            for c in rubric.criteria
         ]
         known = {p.id for p in question.key_points}
-        missed = [p for p in verdicts[0].missing_key_points if p in known]
+        listed = verdicts[0].missing_key_points
+        missed = [p for p in listed or [] if p in known]
         flags = sorted({f for c in criteria for f in c.flags})
+        if any(v.degraded for v in verdicts):
+            self.degraded_questions.append(question.id)
+            flags.append(DEGRADED_FLAG)
         return QuestionScore(
             question_id=question.id,
             round=next(p.round for p in transcript.session.plan if question.id in p.question_ids),
@@ -157,13 +237,73 @@ class LLMJudge:
             rubric=rubric.rubric,
             criteria=criteria,
             overall=weighted_overall(rubric, criteria),
-            covered_points=[p.id for p in question.key_points if p.id not in missed],
+            covered_points=[]
+            if listed is None
+            else [p.id for p in question.key_points if p.id not in missed],
             missed_points=missed,
             flags=flags,
         )
 
-    def _criterion(self, criterion_id: str, samples: list[Any], said: str) -> CriterionScore:
-        verdicts: list[CriterionVerdict] = [getattr(s, criterion_id) for s in samples]
+    def _verdict(
+        self, question: Question, rubric: Rubric, transcript: Transcript, seed: int
+    ) -> Verdict:
+        """The whole verdict in one call; else what is usable of it, the rest criterion by
+        criterion with a flat schema."""
+        from mockloop.llm.gateway import BadOutput, LLMError
+
+        schema = verdict_schema(rubric)
+        messages = judge_messages(question, rubric, transcript)
+        kept: dict[str, CriterionVerdict] = {}
+        missing: list[str] | None = None
+        try:
+            whole, _ = self.gateway.complete_json(
+                messages,
+                schema,
+                temperature=self._temperature(),
+                seed=seed,
+                attempts=WHOLE_ATTEMPTS,
+            )
+            criteria = whole.criteria  # type: ignore[attr-defined]
+            found = {c.id: getattr(criteria, c.id) for c in rubric.criteria}
+            return Verdict(found, list(whole.missing_key_points))  # type: ignore[attr-defined]
+        except BadOutput as exc:
+            kept, missing = salvage(exc.payload, rubric)
+        except LLMError as exc:
+            if exc.kind in FATAL_KINDS:
+                raise
+        for criterion in rubric.criteria:
+            if criterion.id not in kept:
+                kept[criterion.id], _ = self.gateway.complete_json(
+                    criterion_messages(question, rubric, criterion.id, transcript),
+                    CriterionVerdict,
+                    temperature=self._temperature(),
+                    seed=seed,
+                    attempts=CRITERION_ATTEMPTS,
+                )
+        return Verdict(kept, missing, degraded=True)
+
+    def _score_offline(
+        self, question: Question, rubric: Rubric, transcript: Transcript, reason: str
+    ) -> QuestionScore:
+        if self._fallback is None:
+            self._fallback = self._fallback_factory()
+        score = self._fallback.score_question(question, rubric, transcript)
+        self.offline_questions.append(question.id)
+        if self.on_notice is not None:
+            self.on_notice(
+                f"Judge model {self.gateway.settings.model} failed on {question.id} ({reason}); "
+                f"scored it offline."
+            )
+        return score.model_copy(
+            update={
+                "scored_by": OFFLINE_FALLBACK,
+                "flags": [*score.flags, f"{OFFLINE_FALLBACK}: {reason}"],
+            }
+        )
+
+    def _criterion(
+        self, criterion_id: str, verdicts: list[CriterionVerdict], said: str
+    ) -> CriterionScore:
         scores = [v.score for v in verdicts if v.score is not None]
         flags: list[str] = []
         evidence: list[Evidence] = []
@@ -175,7 +315,7 @@ class LLMJudge:
         # median_low: with an even number of samples, the lower middle (a conservative score).
         score = statistics.median_low(scores) if scores else None
         rationale = verdicts[0].rationale or "No rationale given."
-        if len(samples) > 1 and scores:
+        if len(verdicts) > 1 and scores:
             spread = max(scores) - min(scores)
             rationale += f" (samples {scores}, spread {spread})"
             if spread >= DISAGREEMENT:
@@ -183,5 +323,37 @@ class LLMJudge:
         if score is None:
             flags.append("insufficient evidence")
         return CriterionScore(
-            criterion=criterion_id, score=score, rationale=rationale, evidence=evidence, flags=flags
+            criterion=criterion_id,
+            score=score,
+            rationale=rationale,
+            evidence=evidence,
+            flags=flags,
+            samples=scores if len(verdicts) > 1 else [],
         )
+
+
+def salvage(
+    payload: dict[str, Any] | None, rubric: Rubric
+) -> tuple[dict[str, CriterionVerdict], list[str] | None]:
+    """The criteria of a partial verdict that are valid on their own, and its key-point list."""
+    if not isinstance(payload, dict):
+        return {}, None
+    criteria = payload.get("criteria")
+    kept: dict[str, CriterionVerdict] = {}
+    for criterion in rubric.criteria:
+        raw = criteria.get(criterion.id) if isinstance(criteria, dict) else None
+        try:
+            verdict = CriterionVerdict.model_validate(raw)
+        except ValueError:
+            continue
+        if verdict.score is not None:
+            kept[criterion.id] = verdict
+    listed = payload.get("missing_key_points")
+    missing = [str(p) for p in listed] if isinstance(listed, list) else None
+    return kept, missing
+
+
+def _offline_judge() -> Judge:
+    from mockloop.judges.keypoints import KeypointJudge
+
+    return KeypointJudge()

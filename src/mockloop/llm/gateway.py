@@ -7,7 +7,6 @@ offline machines.
 
 from __future__ import annotations
 
-import functools
 import json
 import random
 import re
@@ -30,6 +29,12 @@ from mockloop.llm.errors import (
     retry_after,
 )
 from mockloop.llm.replay import Replayer, recorder_from_env, replayer_from_env
+from mockloop.llm.structured import (
+    REJECTED_FORM_KINDS,
+    BadOutput,
+    json_forms,
+    json_schema_of,
+)
 from mockloop.llm.tokens import (
     DEFAULT_OUTPUT,
     CostCheck,
@@ -46,6 +51,7 @@ from mockloop.llm.tokens import (
 from mockloop.ports import Messages
 
 __all__ = [
+    "BadOutput",
     "Completion",
     "CostCheck",
     "CostMeter",
@@ -97,12 +103,6 @@ class Completion(BaseModel):
     model: str
     finish_reason: str | None = None
     replayed: bool = False
-
-
-@functools.cache
-def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:
-    """A model's JSON schema, built once per type (pydantic takes ~2 ms to build one)."""
-    return schema.model_json_schema()
 
 
 # -- the gateway ------------------------------------------------------------------------------
@@ -164,6 +164,7 @@ class Gateway:
         self._replayer: Replayer | None = replayer_from_env()
         secrets = [self._secret] if self._secret else []
         self._recorder = None if self._replayer else recorder_from_env(secrets)
+        self._json_form: str | None = None  # the structured-output form that last worked
 
     def complete(
         self,
@@ -188,17 +189,24 @@ class Gateway:
         max_tokens: int | None = None,
         temperature: float | None = None,
         seed: int | None = None,
+        attempts: int = JSON_ATTEMPTS,
     ) -> tuple[T, Completion]:
-        """A reply parsed into `schema`; bad output is fed back to the model at most twice."""
+        """A reply parsed into `schema`; bad output is fed back to the model (attempts - 1 times).
+
+        The schema is always in the prompt; the provider's structured-output forms are tried
+        from the strictest down (json_schema, Ollama's `format`, json_object, none), and a form
+        the server rejects is dropped for the rest of this gateway's life.
+        """
         shape = json.dumps(json_schema_of(schema), separators=(",", ":"))
         base = [*(dict(m) for m in messages)]
         base.append({"role": "system", "content": JSON_INSTRUCTION.format(schema=shape)})
-        params = {**self._params(max_tokens, temperature, seed), **self._json_format(schema)}
-        conversation, problem = base, ""
-        for _ in range(JSON_ATTEMPTS):
-            completion = self._call(conversation, params, None, on_retry)
+        params = self._params(max_tokens, temperature, seed)
+        conversation, problem, payload = base, "", None
+        for _ in range(max(1, attempts)):
+            completion = self._call_json(conversation, params, schema, on_retry)
             try:
-                return schema.model_validate(parse_json_object(completion.text)), completion
+                payload = parse_json_object(completion.text)
+                return schema.model_validate(payload), completion
             except ValueError as exc:  # JSON and pydantic validation errors are ValueErrors
                 problem = describe_problem(exc, completion.finish_reason)
             if completion.finish_reason == "length" and "max_tokens" in params:
@@ -208,11 +216,43 @@ class Gateway:
                 {"role": "assistant", "content": completion.text},
                 {"role": "user", "content": JSON_FEEDBACK.format(problem=problem)},
             ]
-        raise LLMError(
+        raise BadOutput(
             f"{self.settings.model} did not return a usable {schema.__name__} JSON object "
-            f"after {JSON_ATTEMPTS} attempts: {problem}",
-            "bad_output",
+            f"after {max(1, attempts)} attempts: {problem}",
+            payload,
         )
+
+    @property
+    def json_form(self) -> str:
+        """The structured-output form JSON calls use now (it moves down when one is rejected)."""
+        return self._json_form or "not chosen yet"
+
+    def _call_json(
+        self,
+        messages: Messages,
+        params: dict[str, Any],
+        schema: type[BaseModel],
+        on_retry: Callable[[RetryNotice], None] | None,
+    ) -> Completion:
+        """One JSON call, stepping down the structured-output forms the server rejects."""
+        forms = [("replay", {})] if self._replayer else json_forms(self.settings.model, schema)
+        start = next((i for i, (name, _) in enumerate(forms) if name == self._json_form), 0)
+        for index in range(start, len(forms)):
+            name, extra = forms[index]
+            last = index == len(forms) - 1
+            try:
+                # A form that is not the last gets one try: a server that rejects it (llama.cpp
+                # answers 500 to json_schema) would fail every retry the same way.
+                completion = self._call(
+                    messages, {**params, **extra}, None, on_retry, attempts=None if last else 1
+                )
+            except LLMError as exc:
+                if last or exc.kind not in REJECTED_FORM_KINDS:
+                    raise
+                continue
+            self._json_form = name
+            return completion
+        raise AssertionError("unreachable: the last form returns or raises")
 
     def _params(
         self, max_tokens: int | None, temperature: float | None, seed: int | None
@@ -226,25 +266,14 @@ class Gateway:
             params["max_tokens"] = limit
         return params
 
-    def _json_format(self, schema: type[BaseModel]) -> dict[str, Any]:
-        if self._replayer is not None:
-            return {}  # replay never imports litellm, and the format is not part of the match
-        try:
-            native = bool(litellm_module().supports_response_schema(model=self.settings.model))
-        except Exception:  # unknown model: fall back to plain JSON mode
-            native = False
-        if not native:
-            return {"response_format": {"type": "json_object"}}
-        name = re.sub(r"[^A-Za-z0-9_-]", "_", schema.__name__)[:64]
-        spec = {"name": name, "schema": json_schema_of(schema), "strict": False}
-        return {"response_format": {"type": "json_schema", "json_schema": spec}}
-
     def _call(
         self,
         messages: Messages,
         params: dict[str, Any],
         on_delta: Callable[[str], None] | None,
         on_retry: Callable[[RetryNotice], None] | None,
+        *,
+        attempts: int | None = None,
     ) -> Completion:
         if self._replayer is not None:
             return self._replay(self._replayer, messages, on_delta)
@@ -253,7 +282,7 @@ class Gateway:
         window = budget + reserve if budget else None  # the budget is for input tokens only
         sent = fit_to_budget(messages, self.settings.model, reserve, window=window)
         self._check_cost(sent, params.get("max_tokens"))
-        completion = self._with_retries(sent, params, on_delta, on_retry)
+        completion = self._with_retries(sent, params, on_delta, on_retry, attempts)
         self.meter.add(completion.usage)
         if self._recorder is not None:
             reply = completion.model_dump(include={"text", "usage", "finish_reason"})
@@ -297,8 +326,9 @@ class Gateway:
         params: dict[str, Any],
         on_delta: Callable[[str], None] | None,
         on_retry: Callable[[RetryNotice], None] | None,
+        attempts: int | None = None,
     ) -> Completion:
-        attempts = max(0, self.settings.max_retries) + 1
+        attempts = attempts or max(0, self.settings.max_retries) + 1
         for attempt in range(1, attempts + 1):
             stream = _Stream()
             try:

@@ -36,7 +36,8 @@ def scorecard(card: Scorecard, library: Library) -> RenderableType:
 def _question_parts(score: QuestionScore, library: Library) -> list[RenderableType]:
     """One question's criteria table, what was missed, notes and the reference answer."""
     question = library.question(score.question_id)
-    title = Text(f"\n{score.question_id} ({score.topic}): {fmt_score(score.overall)}", "bold")
+    by = f" [{score.scored_by}]" if score.scored_by else ""
+    title = Text(f"\n{score.question_id} ({score.topic}): {fmt_score(score.overall)}{by}", "bold")
     table = Table(expand=True)
     table.add_column("Criterion", no_wrap=True)
     table.add_column("Score", justify="right", no_wrap=True)
