@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
 
+from mockloop import stats
 from mockloop.analysis.embedding import Similarity
 from mockloop.analysis.injection import strip_instructions
 from mockloop.analysis.keypoints import analyse
@@ -68,37 +69,18 @@ def load_items(path: Path) -> list[Item]:
     return items
 
 
-def average_ranks(values: Sequence[float]) -> list[float]:
-    """0-based ranks, ties sharing the mean of their positions."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    ranks = [0.0] * len(values)
-    start = 0
-    while start < len(order):
-        end = start
-        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
-            end += 1
-        for k in range(start, end + 1):
-            ranks[order[k]] = (start + end) / 2
-        start = end + 1
-    return ranks
-
-
 def roc_auc(scores: Sequence[float], positive: Sequence[bool]) -> float:
-    """Area under the ROC curve (Mann-Whitney U with average ranks for ties)."""
-    ranks = average_ranks(scores)
-    n_pos = sum(positive)
-    n_neg = len(positive) - n_pos
-    rank_sum = sum(r + 1 for r, p in zip(ranks, positive, strict=True) if p)
-    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    """ROC-AUC (mockloop.stats); a sample of one class has none, which is a bug in the data."""
+    value = stats.roc_auc(scores, positive)
+    if value is None:
+        raise ValueError("ROC-AUC needs both correct and incorrect answers")
+    return value
 
 
 def spearman(a: Sequence[float], b: Sequence[float]) -> float:
-    """Spearman rank correlation (average ranks for ties)."""
-    ra, rb = average_ranks(a), average_ranks(b)
-    ma, mb = mean(ra), mean(rb)
-    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb, strict=True))
-    var = (sum((x - ma) ** 2 for x in ra) * sum((y - mb) ** 2 for y in rb)) ** 0.5
-    return cov / var if var else 0.0
+    """Spearman correlation (mockloop.stats); constant scores correlate with nothing: 0."""
+    value = stats.spearman(a, b)
+    return 0.0 if value is None else value
 
 
 def word_overlap(item: Item) -> float:
