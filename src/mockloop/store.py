@@ -154,6 +154,29 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (session_id, question_id)
     );
     """,
+    # provider batches (batchjobs.py): a job is stored before its upload, its batch id the moment
+    # the provider returns it, so the same command run again resumes it instead of paying twice.
+    """
+    CREATE TABLE batch_jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        judge TEXT NOT NULL,
+        model TEXT NOT NULL,
+        batch_id TEXT,
+        input_file_id TEXT,
+        state TEXT NOT NULL,
+        provider_status TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE batch_requests (
+        job_id INTEGER NOT NULL REFERENCES batch_jobs(id),
+        custom_id TEXT NOT NULL,
+        session_path TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        sample INTEGER NOT NULL,
+        PRIMARY KEY (job_id, custom_id)
+    );
+    CREATE INDEX batch_requests_session ON batch_requests (job_id, session_path);
+    """,
 ]
 
 

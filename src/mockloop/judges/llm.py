@@ -137,12 +137,22 @@ class LLMJudge:
         schema = verdict_schema(rubric)
         messages = judge_messages(question, rubric, transcript)
         verdicts: list[Any] = []
-        for index in range(self.samples):
-            seed = (self.gateway.settings.seed or 0) + index
+        for temperature, seed in self.sampling():
             verdict, _ = self.gateway.complete_json(
-                messages, schema, temperature=self._temperature(), seed=seed
+                messages, schema, temperature=temperature, seed=seed
             )
             verdicts.append(verdict)
+        return self.question_score(question, rubric, transcript, verdicts)
+
+    def sampling(self) -> list[tuple[float, int]]:
+        """Temperature and seed of each sample (a provider batch sends the same requests)."""
+        base = self.gateway.settings.seed or 0
+        return [(self._temperature(), base + index) for index in range(self.samples)]
+
+    def question_score(
+        self, question: Question, rubric: Rubric, transcript: Transcript, verdicts: list[Any]
+    ) -> QuestionScore:
+        """A question's score from its samples' validated verdicts; quotes are checked here."""
         said = _normalise(transcript.candidate_text(question.id))
         criteria = [
             self._criterion(c.id, [v.criteria for v in verdicts], said) for c in rubric.criteria
