@@ -1,6 +1,6 @@
 """Run every benchmark, print one markdown table, and write it to benchmarks/RESULTS.md.
 
-Usage: python benchmarks/run.py [AREA ...]   (areas: startup offline llm batch tokens validity)
+Usage: python benchmarks/run.py [AREA ...]   (areas: startup offline llm batch scale tokens validity)
 No network is used: model calls go to a fake OpenAI-compatible server on 127.0.0.1.
 """
 
@@ -17,6 +17,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 import batch
 import llm_overhead
 import offline
+import scale
 import startup
 import tokens
 import validity
@@ -27,6 +28,7 @@ AREAS = {
     "offline": offline.run,
     "llm": llm_overhead.run,
     "batch": batch.run,
+    "scale": scale.run,
     "tokens": tokens.run,
     "validity": validity.run,
 }

@@ -7,17 +7,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mockloop.batch import SESSION_ERRORS, scorecard_on_file
+from mockloop.batch import SESSION_ERRORS, same_judge, scorecard_on_file
 from mockloop.batchjobs import POLL_FIRST_S, POLL_MAX_S, BatchJobs, Job, Progress, ProviderOutcome
-from mockloop.llm.errors import parse_json_object
-from mockloop.models import QuestionScore, Scorecard, Transcript, Usage
+from mockloop.judges.llm import verdict_schema
+from mockloop.llm.errors import LLMError, parse_json_object
+from mockloop.models import QuestionScore, Scorecard, SessionInfo, Transcript, Usage
 from mockloop.scoring import aggregate, asked_questions
-from mockloop.sessions import save_scorecard
-from mockloop.store import read_session
+from mockloop.store import SessionWriter, read_session
 
 if TYPE_CHECKING:
     from mockloop.llm.batches import BatchState, LineResult
 
+INDEX_EVERY = (
+    200  # sessions per index transaction: one commit (and fsync) each, not one per session
+)
 EXPIRED = "the batch {status} before this session was answered; run the command again to resend it"
 
 
@@ -80,35 +83,52 @@ def _total(states: dict[int, BatchState]) -> int:
 
 
 def collect(jobs: BatchJobs, job: Job, state: BatchState, outcome: ProviderOutcome) -> None:
-    """Score every session of a finished batch from its replies, then close the batch."""
+    """Score every session of a finished batch from its replies, then close the batch.
+
+    Each scorecard is appended (and fsynced) to its session file as it is made; the index, which
+    `history --reindex` can rebuild from the files, is updated INDEX_EVERY sessions at a time.
+    """
     replies = jobs.replies(state)
+    batch_id = job.batch_id or ""
+    unindexed: list[tuple[SessionInfo, Path, bool, Scorecard]] = []
     for path, requests in jobs.requests_of(job):
-        batch_id = job.batch_id or ""
-        on_file = scorecard_on_file(path, jobs.judge)
-        if on_file is not None and on_file.judge.settings.get("batch") == batch_id:
-            outcome.skipped.append((path, on_file))  # saved before an interrupted collection
-            continue
         try:
-            transcript = read_session(path).transcript
-            missing = [cid for cid, _, _ in requests if cid not in replies]
-            if missing:
+            record = read_session(path)
+            on_file = next(
+                (c for c in reversed(record.scorecards) if same_judge(c.judge, jobs.judge.info)),
+                None,
+            )
+            if on_file is not None and on_file.judge.settings.get("batch") == batch_id:
+                outcome.skipped.append((path, on_file))  # saved before an interrupted collection
+                continue
+            transcript = record.transcript
+            if any(cid not in replies for cid, _, _ in requests):
                 outcome.failed.append((path, EXPIRED.format(status=state.status)))
                 continue
             card = _scorecard(jobs, transcript, requests, replies, outcome, batch_id)
         except SESSION_ERRORS as exc:
             outcome.failed.append((path, str(exc)))
             continue
-        except Exception as exc:
-            from mockloop.llm.errors import LLMError
-
-            if not isinstance(exc, LLMError):
-                raise
+        except LLMError as exc:
             outcome.failed.append((path, f"repair request failed: {exc.summary}"))
             continue
-        save_scorecard(path, transcript, card, jobs.index)
+        _append(path, card)
+        unindexed.append((transcript.session, path, transcript.ended, card))
+        if len(unindexed) >= INDEX_EVERY:
+            jobs.index.upsert_many(unindexed)
+            unindexed = []
         outcome.scored.append((path, card))
         outcome.cost_usd += card.judge.settings["usage"].get("cost_usd") or 0.0
+    jobs.index.upsert_many(unindexed)
     jobs.close(job)
+
+
+def _append(path: Path, card: Scorecard) -> None:
+    writer = SessionWriter(path)
+    try:
+        writer.scorecard(card)
+    finally:
+        writer.close()
 
 
 def _scorecard(
@@ -126,16 +146,18 @@ def _scorecard(
     spent = Usage()
     scores: list[QuestionScore] = []
     for question_id in asked_questions(transcript):
-        messages, schema = jobs.prompt(question_id, transcript)
+        question = jobs.library.question(question_id)
+        rubric = jobs.library.rubric_for(question)
+        schema = verdict_schema(rubric)  # cached per rubric shape
         verdicts: list[Any] = []
         for custom_id, sample in sorted(by_question.get(question_id, []), key=lambda r: r[1]):
             line = replies[custom_id]
-            verdict, usage, repaired = _verdict(jobs, line, messages, schema, sample)
+            verdict, usage, repaired = _verdict(
+                jobs, line, schema, (transcript, question_id), sample
+            )
             outcome.repaired += repaired
             spent = _plus(spent, usage)
             verdicts.append(verdict)
-        question = jobs.library.question(question_id)
-        rubric = jobs.library.rubric_for(question)
         scores.append(jobs.judge.question_score(question, rubric, transcript, verdicts))
     card = aggregate(transcript.session.id, jobs.judge, scores, jobs.library)
     info = card.judge
@@ -144,7 +166,7 @@ def _scorecard(
 
 
 def _verdict(
-    jobs: BatchJobs, line: LineResult, messages: Any, schema: Any, sample: int
+    jobs: BatchJobs, line: LineResult, schema: Any, asked: tuple[Transcript, str], sample: int
 ) -> tuple[Any, Usage, bool]:
     """A validated verdict, what it cost, and whether a live request had to repair it."""
     cost = jobs.client.price(line.prompt_tokens, line.completion_tokens)
@@ -156,6 +178,8 @@ def _verdict(
             return schema.model_validate(parse_json_object(line.text)), paid, False
         except ValueError:  # bad JSON or a failed schema: the same repair a live call gets
             pass
+    transcript, question_id = asked
+    messages, _ = jobs.prompt(question_id, transcript)  # built only for a repair
     temperature, seed = jobs.judge.sampling()[sample]
     verdict, completion = jobs.judge.gateway.complete_json(
         messages, schema, temperature=temperature, seed=seed

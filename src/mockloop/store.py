@@ -216,6 +216,20 @@ class Index:
             if card is not None:
                 self._record(db, card)
 
+    def upsert_many(self, items: Sequence[tuple[SessionInfo, Path, bool, Scorecard]]) -> None:
+        """Record many sessions and their latest scores in one transaction (one commit, not N)."""
+        with self._connect() as db:
+            for info, path, ended, card in items:
+                rounds = ",".join(p.round.value for p in info.plan)
+                db.execute(
+                    "INSERT INTO sessions (id, path, started_at, rounds, interviewer, ended) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                    "path=excluded.path, ended=excluded.ended",
+                    (info.id, str(path), info.started_at.isoformat(), rounds, info.interviewer,
+                     ended),
+                )  # fmt: skip
+                self._record(db, card)
+
     def record_scorecard(self, card: Scorecard) -> None:
         """Store a session's latest scores."""
         with self._connect() as db:
