@@ -173,3 +173,16 @@ def test_batch_needs_a_judge_model(tmp_path: Path) -> None:
     result = runner.invoke(app, ["score", str(tmp_path / "b"), "--batch"])
     assert result.exit_code == 2 and "--judge-model" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_session_with_an_unknown_question_fails_alone_and_sends_nothing(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
+    paths = sessions(tmp_path / "b", 2)
+    question_id = read_session(paths[1]).transcript.session.plan[0].question_ids[0]
+    paths[1].write_text(paths[1].read_text().replace(question_id, "zz-removed"))
+    result = score(fake, tmp_path / "b", "--wait")
+    assert result.exit_code == 1, result.output
+    assert "t001: question 'zz-removed' is in no bank in use" in said(result)
+    assert len(fake.requests) == 1  # only the good session's request was in the batch
+    assert read_session(paths[0]).scorecards and not read_session(paths[1]).scorecards

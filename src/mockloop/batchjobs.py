@@ -25,7 +25,9 @@ from mockloop.store import Index, read_session
 if TYPE_CHECKING:
     from mockloop.llm.batches import BatchClient, BatchState, LineResult
 
-MAX_LINES = 5_000  # requests per provider batch: well inside OpenAI's 50,000 and 200 MB
+# Requests per provider batch: well inside OpenAI's 50,000 and 200 MB, and small enough that
+# building and uploading one file (~8 KB a request, held a few times over) stays tens of MB.
+MAX_LINES = 2_000
 POLL_FIRST_S, POLL_MAX_S = 2.0, 60.0
 
 
@@ -95,12 +97,14 @@ class BatchJobs:
         for path in paths:
             try:
                 transcript = read_session(path).transcript
-                for question_id in asked_questions(transcript):
+                asked = asked_questions(transcript)
+                for question_id in asked:
                     self.library.question(question_id)  # an unknown question fails here, alone
-                    chunk += [(str(path), question_id, n) for n in range(self.judge.samples)]
             except SESSION_ERRORS as exc:
                 outcome.failed.append((path, str(exc)))
                 continue
+            samples = range(self.judge.samples)
+            chunk += [(str(path), question_id, n) for question_id in asked for n in samples]
             if len(chunk) >= MAX_LINES:
                 jobs.append(self._submit(chunk))
                 chunk = []

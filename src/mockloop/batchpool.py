@@ -18,13 +18,13 @@ from pathlib import Path
 
 from mockloop.batch import SESSION_ERRORS, BatchOutcome, scorecard_on_file
 from mockloop.content import Library
-from mockloop.models import Scorecard, SessionInfo, Transcript
+from mockloop.models import Scorecard, SessionInfo
 from mockloop.ports import Judge
 from mockloop.scoring import score_transcript
-from mockloop.sessions import save_scorecard
-from mockloop.store import Index, read_session
+from mockloop.store import Index, SessionWriter, read_session
 
 IN_FLIGHT_PER_WORKER = 4  # enough to keep a worker busy, few enough to keep memory flat
+INDEX_EVERY = 100  # sessions per index transaction; each file is still fsynced on its own
 
 Result = tuple[SessionInfo, bool, Scorecard] | str  # what was scored, or why it failed
 
@@ -90,6 +90,9 @@ def score_parallel(
     index = Index()
     queue = iter(todo)
     running: dict[Future[Result], Path] = {}
+    # One SQLite commit per session (~15 ms on a busy disk) would cap the pool at one core's
+    # worth of sessions: the index is written in groups; the files, the truth, one by one.
+    unindexed: list[tuple[SessionInfo, Path, bool, Scorecard]] = []
 
     def fill() -> None:
         for path in queue:
@@ -100,7 +103,10 @@ def score_parallel(
     def finish(done: set[Future[Result]]) -> None:
         for future in done:
             path = running.pop(future)
-            _keep(path, future.result(), outcome, index, on_done)
+            _keep(path, future.result(), outcome, unindexed, on_done)
+        if len(unindexed) >= INDEX_EVERY:
+            index.upsert_many(unindexed)
+            unindexed.clear()
 
     try:
         fill()
@@ -115,6 +121,7 @@ def score_parallel(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        index.upsert_many(unindexed)
     return outcome
 
 
@@ -122,7 +129,7 @@ def _keep(
     path: Path,
     result: Result,
     outcome: BatchOutcome,
-    index: Index,
+    unindexed: list[tuple[SessionInfo, Path, bool, Scorecard]],
     on_done: Callable[[Path, Scorecard | None], None] | None,
 ) -> None:
     if isinstance(result, str):
@@ -130,8 +137,12 @@ def _keep(
         card = None
     else:
         info, ended, card = result
-        # save_scorecard reads only the header and the ended flag: no need to ship the turns back.
-        save_scorecard(path, Transcript(session=info, turns=[], ended=ended), card, index)
+        writer = SessionWriter(path)
+        try:
+            writer.scorecard(card)  # durable before it counts as done
+        finally:
+            writer.close()
+        unindexed.append((info, path, ended, card))
         outcome.scored.append((path, card))
     if on_done:
         on_done(path, card)
