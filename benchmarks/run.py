@@ -1,6 +1,7 @@
 """Run every benchmark, print one markdown table, and write it to benchmarks/RESULTS.md.
 
-Usage: python benchmarks/run.py [AREA ...]   (areas: startup offline llm batch scale tokens validity)
+Usage: python benchmarks/run.py [AREA ...]
+(areas: startup offline llm batch scale tokens validity)
 No network is used: model calls go to a fake OpenAI-compatible server on 127.0.0.1.
 """
 

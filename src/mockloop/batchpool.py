@@ -79,6 +79,9 @@ def score_parallel(
             on_done(path, None)
     if not todo:
         return outcome
+    # Reading the judge's info loads its similarity model here, once: fork then shares the
+    # loaded model and library with every worker instead of each loading its own.
+    _ = judge.info
     # fork shares the loaded library with every worker for free; elsewhere it is pickled once.
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     pool = ProcessPoolExecutor(
