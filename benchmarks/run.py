@@ -1,7 +1,7 @@
 """Run every benchmark, print one markdown table, and write it to benchmarks/RESULTS.md.
 
 Usage: python benchmarks/run.py [AREA ...]
-(areas: startup offline llm batch sandbox tokens validity durability)
+(areas: startup offline llm batch sandbox scale tokens validity durability)
 No network is used: model calls go to a fake OpenAI-compatible server on 127.0.0.1.
 """
 
@@ -20,6 +20,7 @@ import durability
 import llm_overhead
 import offline
 import sandbox
+import scale
 import startup
 import tokens
 import validity
@@ -31,6 +32,7 @@ AREAS = {
     "llm": llm_overhead.run,
     "batch": batch.run,
     "sandbox": sandbox.run,
+    "scale": scale.run,
     "tokens": tokens.run,
     "validity": validity.run,
     "durability": durability.run,

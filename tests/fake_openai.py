@@ -3,6 +3,11 @@
 Replies come from a queue scripted by the test (`reply`, `reply_json`, `rate_limit`, ...); every
 request body is recorded in `requests`. An empty queue answers 500 with a message saying so, so
 that a test that forgot to script a reply fails loudly.
+
+It also speaks OpenAI's files and batches API (/v1/files, /v1/batches): a batch stays
+in_progress for `batch_polls` retrievals, then runs every line through the same scripted replies
+(an HTTP error scripted for a line lands in the batch's error file), and ends completed, or
+expired after `expire_after` lines when that is set.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from fake_batches import FakeBatches
 
 MODEL = "fake-model"
 EMPTY_QUEUE = "FakeOpenAI: no scripted reply left for this request"
@@ -60,6 +67,7 @@ class FakeOpenAI:
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.batches = FakeBatches(self._answer_line)
 
     # -- scripting ------------------------------------------------------------------------------
 
@@ -142,6 +150,15 @@ class FakeOpenAI:
                 return self._queue.popleft()
         return Scripted(text=self._respond(body)) if self._respond else None
 
+    def _answer_line(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """One batch line's answer: its status and body (a completion, or an error)."""
+        item = self._pop(body, {})
+        if item is None:
+            return 500, {"error": {"message": EMPTY_QUEUE, "type": "server_error"}}
+        if item.status != 200:
+            return item.status, {"error": {"message": item.error, "type": "server_error"}}
+        return 200, completion_body(body, item)
+
     @property
     def pending(self) -> int:
         """Scripted answers not yet served."""
@@ -221,8 +238,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence the default per-request stderr log."""
 
     def do_GET(self) -> None:
-        """GET /v1/models."""
-        if self.path.rstrip("/").endswith("/models"):
+        """GET /v1/models, and the files and batches routes."""
+        if self.fake.batches.handles(self.path):
+            self._batch_route("GET", b"")
+        elif self.path.rstrip("/").endswith("/models"):
             model = {"id": MODEL, "object": "model", "created": 0, "owned_by": "fake"}
             self._send_json(200, {"object": "list", "data": [model]})
         else:
@@ -232,6 +251,9 @@ class _Handler(BaseHTTPRequestHandler):
         """POST /v1/chat/completions."""
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
+        if self.fake.batches.handles(self.path):
+            self._batch_route("POST", raw)
+            return
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send_error(404, f"no route {self.path}")
             return
@@ -242,6 +264,21 @@ class _Handler(BaseHTTPRequestHandler):
         # A client that gave up (its timeout) has closed the socket: nothing to tell it.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._answer(body, item)
+
+    def _batch_route(self, method: str, raw: bytes) -> None:
+        ctype = self.headers.get("Content-Type") or ""
+        status, payload = self.fake.batches.route(method, self.path, ctype, raw)
+        if isinstance(payload, bytes):
+            self.send_response(status)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            self.wfile.flush()
+        elif status != 200:
+            self._send_error(status, str(payload.get("message")))
+        else:
+            self._send_json(status, payload)
 
     def _answer(self, body: dict[str, Any], item: Scripted | None) -> None:
         if item is None:
@@ -322,6 +359,18 @@ def _envelope(body: dict[str, Any], kind: str) -> dict[str, Any]:
         "model": body.get("model", MODEL),
         "system_fingerprint": "fp_fake",
     }
+
+
+def completion_body(body: dict[str, Any], item: Scripted) -> dict[str, Any]:
+    """A non-streamed chat completion for a scripted reply (a batch's output line body)."""
+    usage = item.usage or {
+        "prompt_tokens": _words(body.get("messages", [])),
+        "completion_tokens": len((item.text or "").split()),
+    }
+    usage = {**usage, "total_tokens": usage["prompt_tokens"] + usage["completion_tokens"]}
+    message = {"role": "assistant", "content": item.text, "refusal": item.refusal}
+    choice = {"index": 0, "message": message, "finish_reason": item.finish_reason}
+    return {**_envelope(body, "chat.completion"), "choices": [choice], "usage": usage}
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import platformdirs
 
 from mockloop.errors import MockloopError
+from mockloop.routerconfig import RouterConfig, RouterConfigError, parse_router
 
 # Keys the config file may hold, with the environment variable that overrides each.
 ENV_NAMES: dict[str, str] = {
@@ -59,6 +60,7 @@ class Settings:
     replay: Path | None = None  # serve model calls from this recording, never the network
     debug: bool = False  # tracebacks and litellm's own logging
     require_sandbox: bool = False  # refuse to run candidate code without an OS sandbox
+    router: RouterConfig | None = None  # config.toml's [router]: deployments litellm spreads over
 
     @property
     def interviewer_model(self) -> str | None:
@@ -135,11 +137,18 @@ def _from_file(path: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config ({exc})") from exc
+    router = data.pop("router", None)
     unknown = sorted(set(data) - set(ENV_NAMES))
     if unknown:
-        expected = ", ".join(ENV_NAMES)
+        expected = ", ".join([*ENV_NAMES, "router"])
         raise ConfigError(f"{path}: {unknown[0]}: is not a known setting (expected {expected})")
-    return {k: _coerce(k, v, str(path)) for k, v in data.items()}
+    values = {k: _coerce(k, v, str(path)) for k, v in data.items()}
+    if router is not None:
+        try:
+            values["router"] = parse_router(router, str(path))
+        except RouterConfigError as exc:
+            raise ConfigError(str(exc)) from None
+    return values
 
 
 def load_settings(**flags: Any) -> Settings:

@@ -46,6 +46,29 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (session_id, question_id)
     );
     """,
+    # provider batches (batchjobs.py): a job is stored before its upload, its batch id the moment
+    # the provider returns it, so the same command run again resumes it instead of paying twice.
+    """
+    CREATE TABLE batch_jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        judge TEXT NOT NULL,
+        model TEXT NOT NULL,
+        batch_id TEXT,
+        input_file_id TEXT,
+        state TEXT NOT NULL,
+        provider_status TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE batch_requests (
+        job_id INTEGER NOT NULL REFERENCES batch_jobs(id),
+        custom_id TEXT NOT NULL,
+        session_path TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        sample INTEGER NOT NULL,
+        PRIMARY KEY (job_id, custom_id)
+    );
+    CREATE INDEX batch_requests_session ON batch_requests (job_id, session_path);
+    """,
 ]
 
 # SQLite's primary result codes that mean "this file is not a (sound) database": rebuild it.
@@ -172,6 +195,26 @@ class Index:
                 ),
             )
             if card is not None:
+                self._record(db, card)
+
+    def upsert_many(self, items: Sequence[tuple[SessionInfo, Path, bool, Scorecard]]) -> None:
+        """Record many sessions and their latest scores in one transaction (one commit, not N)."""
+        with self._connect() as db:
+            for info, path, ended, card in items:
+                rounds = ",".join(p.round.value for p in info.plan)
+                db.execute(
+                    "INSERT INTO sessions (id, path, started_at, rounds, interviewer, ended) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                    "path=excluded.path, ended=excluded.ended",
+                    (
+                        info.id,
+                        str(path),
+                        info.started_at.isoformat(),
+                        rounds,
+                        shown(info.interviewer),
+                        ended,
+                    ),
+                )
                 self._record(db, card)
 
     def record_scorecard(self, card: Scorecard) -> None:

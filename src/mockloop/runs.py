@@ -78,6 +78,7 @@ def gateway(settings: Settings, model: str) -> Gateway:
         api_key=settings.api_key,
         timeout_s=settings.timeout_s,
         context_tokens=settings.context_tokens,
+        router=settings.router,
     )
     return Gateway(llm, meter=CostMeter(settings.max_cost))
 

@@ -17,7 +17,7 @@ from mockloop.cli.options import (
     SamplesOption,
 )
 from mockloop.cli.reporting import Report, report_scorecard
-from mockloop.errors import ExitStatus
+from mockloop.errors import ExitStatus, UserError
 
 if TYPE_CHECKING:
     from mockloop.batch import BatchOutcome
@@ -52,6 +52,27 @@ def score(
         bool,
         typer.Option("--rescore", help="Score again sessions this judge has already scored."),
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            metavar="N",
+            min=1,
+            max=256,
+            help="Processes for offline (key-point) scoring; default: every core.",
+        ),
+    ] = None,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Send the judge requests as a provider batch (about half price, answered "
+            "within 24 h); the same command again resumes or collects it.",
+        ),
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="With --batch: wait for the batch and collect it.")
+    ] = False,
     json_output: JsonOption = False,
     junit: JunitOption = None,
     fail_under: FailUnderOption = None,
@@ -75,11 +96,22 @@ def score(
     chosen = runs.judge(settings, samples, on_notice=notify_stderr)
     report = Report(json_output, junit, fail_under)
     terminal = env.terminal
-    if len(paths) == 1 and not all_sessions:
+    if wait and not batch:
+        raise UserError("--wait goes with --batch")
+    if len(paths) == 1 and not all_sessions and not batch:
         card = runs.score(paths[0], lib, chosen)
         report_scorecard(card, paths[0], lib, terminal, report, outcome="scored")
         return
-    outcome = _score_batch(paths, lib, chosen, terminal, concurrency=concurrency, rescore=rescore)
+    outcome: BatchOutcome
+    if batch:
+        from mockloop.cli.batchscore import score_provider_batch
+
+        outcome = score_provider_batch(paths, lib, chosen, terminal, rescore=rescore, wait=wait)
+    else:
+        workers = _workers(chosen, jobs)
+        outcome = _score_batch(
+            paths, lib, chosen, terminal, concurrency=concurrency, rescore=rescore, jobs=workers
+        )
     _report_batch(outcome, terminal, report)
 
 
@@ -91,10 +123,12 @@ def _score_batch(
     *,
     concurrency: int,
     rescore: bool,
+    jobs: int = 1,
 ) -> BatchOutcome:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from mockloop.batch import score_many
+    from mockloop.batchpool import score_parallel
 
     started = time.perf_counter()
     show = terminal.interactive and not terminal.plain and not terminal.err.quiet
@@ -109,16 +143,22 @@ def _score_batch(
     )
     with progress:
         task = progress.add_task("Scoring", total=len(paths))
+        advance = lambda _path, _card: progress.advance(task)  # noqa: E731
         try:
-            outcome = score_many(
-                paths,
-                lib,
-                chosen,
-                concurrency=concurrency,
-                rescore=rescore,
-                on_done=lambda _path, _card: progress.advance(task),
-                is_error=_provider_error,
-            )
+            if jobs > 1:
+                outcome = score_parallel(
+                    paths, lib, chosen, jobs=jobs, rescore=rescore, on_done=advance
+                )
+            else:
+                outcome = score_many(
+                    paths,
+                    lib,
+                    chosen,
+                    concurrency=concurrency,
+                    rescore=rescore,
+                    on_done=advance,
+                    is_error=_provider_error,
+                )
         except KeyboardInterrupt:
             terminal.err.print(
                 "\nInterrupted. Every scorecard finished so far is saved; run the same command "
@@ -128,9 +168,21 @@ def _score_batch(
     spent = time.perf_counter() - started
     terminal.note(
         f"Scored {len(outcome.scored)}, skipped {len(outcome.skipped)} already scored by this "
-        f"judge, {len(outcome.failed)} failed, in {spent:.1f} s (concurrency {concurrency})."
+        f"judge, {len(outcome.failed)} failed, in {spent:.1f} s "
+        + (f"({jobs} processes)." if jobs > 1 else f"(concurrency {concurrency}).")
     )
     return outcome
+
+
+def _workers(chosen: Judge, jobs: int | None) -> int:
+    """Processes for offline scoring; a model judge waits on the network, not the CPU."""
+    from mockloop.batchpool import default_jobs
+
+    if chosen.info.engine == "llm":
+        if jobs is not None:
+            raise UserError("--jobs is for offline scoring; a model judge uses --concurrency N")
+        return 1
+    return default_jobs() if jobs is None else jobs
 
 
 def _provider_error(exc: BaseException) -> str | None:

@@ -218,6 +218,30 @@ class LLMJudge:
                 if not verdicts:
                     raise
                 break  # keep the samples that worked rather than lose them all
+        return self._combine(question, rubric, transcript, verdicts)
+
+    def sampling(self) -> list[tuple[float, int]]:
+        """Temperature and seed of each sample (a provider batch sends the same requests)."""
+        base = self.gateway.settings.seed or 0
+        return [(self._temperature(), base + index) for index in range(self.samples)]
+
+    def question_score(
+        self, question: Question, rubric: Rubric, transcript: Transcript, verdicts: list[Any]
+    ) -> QuestionScore:
+        """A question's score from whole verdicts a provider batch returned, already validated
+        against `verdict_schema(rubric)`; quotes are checked here as for live calls."""
+        found = [
+            Verdict(
+                {c.id: getattr(v.criteria, c.id) for c in rubric.criteria},
+                list(v.missing_key_points),
+            )
+            for v in verdicts
+        ]
+        return self._combine(question, rubric, transcript, found)
+
+    def _combine(
+        self, question: Question, rubric: Rubric, transcript: Transcript, verdicts: list[Verdict]
+    ) -> QuestionScore:
         said = _normalise(transcript.candidate_text(question.id))
         criteria = [
             self._criterion(c.id, [v.criteria[c.id] for v in verdicts], said)

@@ -29,6 +29,7 @@ from mockloop.llm.errors import (
     retry_after,
 )
 from mockloop.llm.replay import Replayer, recorder_from_env, replayer_from_env
+from mockloop.llm.router import routed_call
 from mockloop.llm.structured import (
     REJECTED_FORM_KINDS,
     BadOutput,
@@ -49,6 +50,7 @@ from mockloop.llm.tokens import (
     litellm_price,
 )
 from mockloop.ports import Messages
+from mockloop.routerconfig import RouterConfig
 
 __all__ = [
     "BadOutput",
@@ -91,6 +93,7 @@ class LLMSettings(BaseModel):
     seed: int | None = 7
     max_tokens: int | None = None
     context_tokens: int | None = None  # input budget per call; None: the model's own window
+    router: RouterConfig | None = None  # deployments litellm's Router spreads this model over
 
 
 class Completion(BaseModel):
@@ -254,6 +257,23 @@ class Gateway:
             return completion
         raise AssertionError("unreachable: the last form returns or raises")
 
+    def json_request(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        schema: type[BaseModel],
+        *,
+        temperature: float | None = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]:
+        """The body of complete_json's first request, for a provider batch to send instead."""
+        shape = json.dumps(json_schema_of(schema), separators=(",", ":"))
+        sent = [*(dict(m) for m in messages)]
+        sent.append({"role": "system", "content": JSON_INSTRUCTION.format(schema=shape)})
+        # A batch cannot step down forms mid-flight: it sends the strictest form the model takes.
+        _name, form = json_forms(self.settings.model, schema)[0]
+        params = {**self._params(None, temperature, seed), **form}
+        return {"messages": sent, **params}
+
     def _params(
         self, max_tokens: int | None, temperature: float | None, seed: int | None
     ) -> dict[str, Any]:
@@ -375,7 +395,6 @@ class Gateway:
         on_delta: Callable[[str], None] | None,
         stream: _Stream,
     ) -> Completion:
-        litellm = litellm_module()
         kwargs: dict[str, Any] = {
             "model": self.settings.model,
             "messages": messages,
@@ -387,14 +406,13 @@ class Gateway:
             **params,
         }
         if on_delta is None:
-            response = litellm.completion(**kwargs)
+            response = routed_call(self.settings.router, self.settings.model, kwargs)
             choice = response.choices[0]
             text, refusal = choice.message.content or "", _refusal(choice.message)
             finish, raw_usage = choice.finish_reason, getattr(response, "usage", None)
         else:
-            chunks = litellm.completion(
-                stream=True, stream_options={"include_usage": True}, **kwargs
-            )
+            streamed = {**kwargs, "stream": True, "stream_options": {"include_usage": True}}
+            chunks = routed_call(self.settings.router, self.settings.model, streamed)
             for chunk in chunks:
                 stream.take(chunk, on_delta)
             text, refusal = "".join(stream.parts), "".join(stream.refusal) or None

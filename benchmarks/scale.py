@@ -1,0 +1,191 @@
+"""Scoring at scale: --jobs on every core, mockloop's own CPU per LLM transcript, provider batches.
+
+`python benchmarks/scale.py batch10k URL FOLDER COUNT` is the child that scores COUNT transcripts
+through the fake batch API and prints its figures as JSON (its own process, so that its peak RSS
+is the scoring's alone).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from batch import LATENCY_S, VERDICT, write_transcripts
+from common import ROOT, Row, isolated_env, scratch
+
+OFFLINE_TRANSCRIPTS = 160
+PROFILED_TRANSCRIPTS = 30
+BATCH_SIZES = (2_000, 10_000)
+OURS_MS = 5.0
+PEAK_MB = 300
+
+
+def copies(folder: Path, count: int) -> list[Path]:
+    """`count` transcripts: 24 real ones written once, then copied byte for byte, renamed."""
+    seeds = write_transcripts(folder / "seed", 24)
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = [p.read_text() for p in seeds]
+    paths = []
+    for index in range(count):
+        source = seeds[index % len(seeds)]
+        path = folder / f"s-{index:05d}.jsonl"
+        path.write_text(texts[index % len(seeds)].replace(source.stem, path.stem))
+        paths.append(path)
+    return paths
+
+
+def offline_rows(folder: Path) -> list[Row]:
+    """Key-point scoring of the same transcripts with --jobs 1 and --jobs <cores>."""
+    from mockloop.batchpool import default_jobs, score_parallel
+    from mockloop.content import load_library
+    from mockloop.judges.keypoints import KeypointJudge
+
+    library, cores = load_library(), default_jobs()
+    rates = {}
+    for jobs in sorted({1, cores}):
+        paths = copies(folder / f"j{jobs}", OFFLINE_TRANSCRIPTS)
+        start = time.perf_counter()
+        outcome = score_parallel(paths, library, KeypointJudge(), jobs=jobs)
+        rates[jobs] = len(outcome.scored) / (time.perf_counter() - start)
+    speedup = rates[cores] / rates[1]
+    target = 0.8 * cores
+    return [
+        Row(
+            "scale",
+            f"offline score {OFFLINE_TRANSCRIPTS} transcripts, --jobs {cores} vs 1",
+            f"{rates[cores]:.0f}/s vs {rates[1]:.0f}/s, x{speedup:.2f}",
+            f">= x{target:.1f}",
+            speedup >= target,
+        )
+    ]
+
+
+def cpu_rows(url: str, folder: Path) -> list[Row]:
+    """CPU per transcript in mockloop's code and in litellm's call (thread CPU clocks).
+
+    No profiler: cProfile's per-call overhead lands mostly on litellm's many small calls and
+    would inflate both figures. The gateway's one litellm entry point (`routed_call`) is wrapped
+    to time its thread's CPU; litellm's other threads (logging) count as litellm's.
+    """
+    from mockloop.content import load_library
+    from mockloop.judges.llm import LLMJudge
+    from mockloop.llm import gateway
+    from mockloop.scoring import score_transcript
+    from mockloop.store import read_session
+
+    library = load_library()
+    judge = LLMJudge(gateway.Gateway(gateway.LLMSettings(model="openai/fake-model", api_base=url)))
+    paths = copies(folder, PROFILED_TRANSCRIPTS + 1)
+    score_transcript(read_session(paths[0]).transcript, library, judge)  # warm: imports, pools
+    inside = [0.0]
+    original = gateway.routed_call
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        begin = time.thread_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            inside[0] += time.thread_time() - begin
+
+    gateway.routed_call = timed  # type: ignore[assignment]
+    try:
+        process, thread = time.process_time(), time.thread_time()
+        for path in paths[1:]:
+            score_transcript(read_session(path).transcript, library, judge)
+        process, thread = time.process_time() - process, time.thread_time() - thread
+    finally:
+        gateway.routed_call = original
+    per = 1000 / PROFILED_TRANSCRIPTS
+    ours = (thread - inside[0]) * per
+    theirs = (process - thread + inside[0]) * per
+    return [
+        Row("scale", "LLM judge CPU per transcript: mockloop's own code", f"{ours:.1f} ms",
+            f"<= {OURS_MS:.0f} ms", ours <= OURS_MS),
+        Row("scale", "LLM judge CPU per transcript: litellm (call + its threads)",
+            f"{theirs:.1f} ms"),
+    ]  # fmt: skip
+
+
+def batch_child(url: str, folder: Path, count: int) -> dict[str, float]:
+    """Score `count` transcripts through the fake provider batch API, with --wait."""
+    from mockloop.batchcollect import run_batches
+    from mockloop.batchjobs import BatchJobs
+    from mockloop.content import load_library
+    from mockloop.judges.llm import LLMJudge
+    from mockloop.llm.batches import BatchClient
+    from mockloop.llm.gateway import Gateway, LLMSettings
+
+    paths = copies(folder / "t", count)
+    settings = LLMSettings(model="openai/fake-model", api_base=url)
+    jobs = BatchJobs(load_library(), LLMJudge(Gateway(settings)), BatchClient(settings))
+    start = time.perf_counter()
+    submitted = run_batches(jobs, paths, wait=False)  # submit only (the fake is not done yet)
+    submit_s = time.perf_counter() - start
+    collect_start = time.perf_counter()
+    outcome = run_batches(jobs, paths, wait=True, sleep=lambda _s: None)
+    collect_s = time.perf_counter() - collect_start
+    assert len(outcome.scored) == count and not outcome.failed and not submitted.scored
+    return {
+        "wall_s": time.perf_counter() - start,
+        "submit_s": submit_s,
+        "collect_rps": count / collect_s,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def batch_rows(url: str, folder: Path) -> list[Row]:
+    """Provider batches of 2,000 and 10,000 transcripts: wall time, peak memory, rate."""
+    rows = []
+    for count in BATCH_SIZES:
+        env = isolated_env(folder / f"home{count}", OPENAI_API_KEY="sk-fake-benchmark-key")
+        child = subprocess.run(
+            [sys.executable, __file__, "batch10k", url, str(folder / f"b{count}"), str(count)],
+            env=env, capture_output=True, text=True, check=True, timeout=1800,
+        )  # fmt: skip
+        got = json.loads(child.stdout.strip().splitlines()[-1])
+        rows.append(
+            Row("scale", f"--batch {count} transcripts: wall (submit), collection rate",
+                f"{got['wall_s']:.0f} s ({got['submit_s']:.0f} s), {got['collect_rps']:.0f}/s")
+        )  # fmt: skip
+        rows.append(
+            Row("scale", f"--batch {count} transcripts: peak memory", f"{got['peak_mb']:.0f} MB",
+                f"< {PEAK_MB} MB", got["peak_mb"] < PEAK_MB)
+        )  # fmt: skip
+    return rows
+
+
+def run() -> list[Row]:
+    """All three areas; the fake server runs in its own process."""
+    import os
+
+    folder = scratch("scale")
+    os.environ["MOCKLOOP_HOME"] = str(folder / "home")
+    os.environ.setdefault("OPENAI_API_KEY", "sk-fake-benchmark-key")
+    fake = [sys.executable, str(ROOT / "tests" / "fake_openai.py"), str(LATENCY_S)]
+    server = subprocess.Popen(
+        [*fake, json.dumps(VERDICT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert server.stdout is not None and server.stdin is not None
+    url = server.stdout.readline().strip()
+    try:
+        rows = offline_rows(folder / "offline")
+        rows += cpu_rows(url, folder / "cpu")
+        rows += batch_rows(url, folder / "batches")
+    finally:
+        server.stdin.close()
+        server.wait(timeout=10)
+    return rows
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["batch10k"]:
+        url, where, count = sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
+        print(json.dumps(batch_child(url, where, count)))
+    else:
+        for row in run():
+            print(row, file=sys.stderr)
