@@ -17,9 +17,6 @@ from conftest import MINI_BANK
 
 runner = CliRunner()
 GOOD = MINI_BANK.read_text()
-# Their title and misconceptions are written on the scoring issue's branch; drop this set once
-# both branches are merged.
-OWNED_ELSEWHERE = {"stats-z-vs-t-test", "stats-errors-power"}
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -110,8 +107,6 @@ def fundamentals(library: Library) -> list:  # type: ignore[type-arg]
 
 def test_builtin_fundamentals_have_titles_misconceptions_and_stretch(builtin_library) -> None:  # type: ignore[no-untyped-def]
     for question in fundamentals(builtin_library):
-        if question.id in OWNED_ELSEWHERE:
-            continue
         assert question.title, question.id
         assert any(kp.misconceptions for kp in question.key_points), question.id
         if question.difficulty is Difficulty.HARD:
@@ -121,8 +116,6 @@ def test_builtin_fundamentals_have_titles_misconceptions_and_stretch(builtin_lib
 def test_builtin_fundamentals_aliases_do_not_repeat_the_prompt(builtin_library) -> None:  # type: ignore[no-untyped-def]
     # An alias found in the question itself is scored for an answer that only echoes it.
     for question in fundamentals(builtin_library):
-        if question.id in OWNED_ELSEWHERE:
-            continue
         prompt = stems(question.prompt)
         echoed = [
             alias

@@ -90,38 +90,13 @@ def test_band(value: float, expected: int) -> None:
     assert band(value) == expected
 
 
-# Questions whose content the claims-not-keywords judge (issue 14) finds gameable or whose weak
-# sample ties the partial one (the weak samples state misconceptions the banks do not declare
-# yet). The content issue rewrites them; remove an id here once `banks check` passes it.
-KNOWN_FAILING = {
-    "code-retrieval-metrics",
-    "pe-structured-output",
-    "pe-bag-of-words",
-    "pe-tfidf",
-    "pe-choose-embedding-model",
-    "stats-one-way-anova",
-    "tf-attention-cost",
-    "tf-bert-pretraining",
-    "sdp-cost-latency-chat",
-    "th-agent-tool-loop",
-    "th-invoice-extraction",
-    "takehome-word-counter",
-}
-
-
 def test_every_builtin_question_ranks_its_samples(
     judge: KeypointJudge, builtin_library: Library
 ) -> None:
     library = builtin_library
     results = [check_question(judge, library, q, run_code=False) for q in library.questions]
-    failures = [
-        f"{r.question_id}: {'; '.join(r.problems)}"
-        for r in results
-        if r.problems and r.question_id not in KNOWN_FAILING
-    ]
+    failures = [f"{r.question_id}: {'; '.join(r.problems)}" for r in results if r.problems]
     assert not failures, "\n".join(failures)
-    fixed = {r.question_id for r in results if not r.problems} & KNOWN_FAILING
-    assert not fixed, f"these now pass `banks check`: remove them from KNOWN_FAILING: {fixed}"
 
 
 def test_instructions_to_the_judge_are_ignored_and_flagged(
