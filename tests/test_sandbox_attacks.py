@@ -273,7 +273,11 @@ for fd in range(3, 64):
 os._exit(0)
 """
     code, output = check(workspace, attack)
-    assert code == 1 and "tampering detected" in output
+    # Whether a forged line reaches the report's descriptor (tampering detected) or lands
+    # elsewhere (the code exited before the tests ended) depends on descriptor numbering; either
+    # way the trusted side fails the run and no test is reported as passed.
+    assert code == 1 and "passed" not in output.split("(sandbox")[0].lower()
+    assert "tampering detected" in output or "ended the process" in output
 
 
 def test_special_files_in_the_workspace_are_skipped(workspace: Path, tmp_path: Path) -> None:
