@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from mockloop.environment import Environment
     from mockloop.llm.errors import RetryNotice
     from mockloop.llm.gateway import Gateway
-    from mockloop.models import Question, Scorecard
+    from mockloop.models import Question, Scorecard, SessionInfo
     from mockloop.ports import Candidate, Interviewer, Judge, Listener, RunSummary, StreamView
     from mockloop.store import Index
 
@@ -67,7 +67,9 @@ class RunOutcome:
 # -- engines -----------------------------------------------------------------------------------
 
 
-def gateway(settings: Settings, model: str) -> Gateway:
+def gateway(
+    settings: Settings, model: str, on_retry: Callable[[RetryNotice], None] | None = None
+) -> Gateway:
     """A litellm gateway for one model (importing mockloop.llm.gateway does not import litellm)."""
     from mockloop.llm.gateway import Gateway, LLMSettings
     from mockloop.llm.tokens import CostMeter
@@ -79,7 +81,7 @@ def gateway(settings: Settings, model: str) -> Gateway:
         timeout_s=settings.timeout_s,
         context_tokens=settings.context_tokens,
     )
-    return Gateway(llm, meter=CostMeter(settings.max_cost))
+    return Gateway(llm, meter=CostMeter(settings.max_cost), on_retry=on_retry)
 
 
 def interviewer(
@@ -99,7 +101,12 @@ def interviewer(
     return LLMInterviewer(llm, on_retry=on_retry, stream=stream)
 
 
-def judge(settings: Settings, samples: int = 1) -> Judge:
+def judge(
+    settings: Settings,
+    samples: int = 1,
+    *,
+    on_retry: Callable[[RetryNotice], None] | None = None,
+) -> Judge:
     """The LLM judge when a judge model is configured, else the key-point scorer."""
     model = settings.effective_judge_model
     if model is None:
@@ -108,7 +115,7 @@ def judge(settings: Settings, samples: int = 1) -> Judge:
         return KeypointJudge()
     from mockloop.judges.llm import LLMJudge
 
-    return LLMJudge(gateway(settings, model), samples=samples)
+    return LLMJudge(gateway(settings, model, on_retry), samples=samples)
 
 
 def engine_banner(settings: Settings) -> str:
@@ -175,8 +182,43 @@ def prepare(options: RunOptions, env: Environment, person: Callable[[], Candidat
         api_base=options.api_base,
         max_cost=options.max_cost,
     )
+    preflight(settings, candidate_model=options.candidate_model)
     chosen = candidate(options, settings, env, person)
     return PreparedRun(options, settings, chosen)
+
+
+def preflight(settings: Settings, *, candidate_model: str | None = None) -> None:
+    """Fail in a second, before a session exists, when a configured model cannot work.
+
+    Checks each model's key (the environment, no network) and, for a local server or
+    --api-base, that something listens (one connection, about 2 s). Replays need neither.
+    """
+    from mockloop.llm.preflight import check_model
+
+    if settings.replay is not None:
+        return
+    key = settings.api_key
+    models = [
+        (settings.interviewer_model, "--model"),
+        (settings.effective_judge_model, "--judge-model"),
+    ]
+    if candidate_model is not None and not candidate_model.startswith("simulated"):
+        models.append((candidate_model, "--candidate-model"))
+    checked: set[str] = set()
+    for model, flag in models:
+        if model is None or model in checked:
+            continue
+        checked.add(model)
+        check_model(model, flag=flag, api_base=settings.api_base, api_key=key)
+
+
+def unmatched_answers(prepared: PreparedRun, info: SessionInfo) -> list[str]:
+    """Keys of an answers file that match no question of the session (each would be unused)."""
+    from mockloop.candidates.scripted import ScriptedCandidate
+
+    if not isinstance(prepared.candidate, ScriptedCandidate):
+        return []
+    return prepared.candidate.unknown_keys(q for plan in info.plan for q in plan.question_ids)
 
 
 # -- sessions ----------------------------------------------------------------------------------
@@ -328,6 +370,21 @@ def drill_attempts(index: Index) -> list[Attempt]:
         Attempt(r["question_id"], r["topic"], r["overall"], datetime.fromisoformat(r["scored_at"]))
         for r in index.latest_question_scores()
     ]
+
+
+def question_picks(library: Library, ids: Sequence[str]) -> list[tuple[Round, str]]:
+    """The rounds of the questions named by `--question`; an unknown id is a usage error."""
+    from difflib import get_close_matches
+
+    known = [q.id for q in library.questions]
+    for question_id in ids:
+        if question_id not in known:
+            close = get_close_matches(question_id, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise UserError(
+                f"no question {question_id!r}; {hint}see `mockloop banks list --questions`"
+            )
+    return [(library.round_of(q), q) for q in dict.fromkeys(ids)]
 
 
 def start_drill(

@@ -236,14 +236,18 @@ def drill(
     if not picks:
         raise UserError("nothing is due and every question has been seen; come back tomorrow")
     if list_only or not json_output:
-        terminal = env.terminal
+        # The list is the output of --list (stdout, pipeable); before a drill it is a note.
+        console = env.terminal.out if list_only else env.terminal.err
         for number, pick in enumerate(picks, 1):
-            terminal.err.print(
+            console.print(
                 f"{number}. {pick.question_id} [dim]({SHORT_ROUND[pick.round.value]}, "
                 f"{pick.reason})[/dim]",
                 highlight=False,
             )
     if list_only:
+        env.terminal.out.print(
+            "[dim]Practise one: mockloop interview --question ID[/dim]", highlight=False
+        )
         return
     options = runs.RunOptions(
         answers=answers,

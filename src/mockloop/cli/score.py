@@ -71,7 +71,9 @@ def score(
     paths = runs.collect_sessions(transcripts or [], all_sessions)
     lib = library()
     env = environment(quiet=json_output)
-    chosen = runs.judge(env.settings(judge_model=judge_model, api_base=api_base), samples)
+    settings = env.settings(judge_model=judge_model, api_base=api_base)
+    runs.preflight(settings)
+    chosen = runs.judge(settings, samples)
     report = Report(json_output, junit, fail_under)
     terminal = env.terminal
     if len(paths) == 1 and not all_sessions:

@@ -1,0 +1,85 @@
+"""What a new user meets in the first hour: finding question ids, practising chosen questions,
+filters over several rounds, drill lists on stdout, answers files with unknown ids."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mockloop.cli.app import app
+from mockloop.store import read_session
+
+from conftest import MINI_BANK
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def mini_banks(use_banks) -> None:  # type: ignore[no-untyped-def]
+    use_banks(MINI_BANK)
+
+
+def test_banks_list_questions_shows_ids_round_topic_level_and_a_title(mini_banks: None) -> None:
+    result = runner.invoke(app, ["banks", "list", "--questions"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "fundamentals"
+    hybrid = next(line for line in lines if "mini-hybrid-search" in line)
+    assert "medium" in hybrid or "easy" in hybrid or "hard" in hybrid
+    assert "2 questions" in result.stdout
+    assert "mockloop interview --question ID" in result.stdout
+
+
+def test_interview_question_asks_exactly_the_chosen_ones_with_answers(
+    mini_banks: None, tmp_path: Path
+) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(json.dumps({"mini-attention-scaling": ["Scaling keeps softmax sane."]}))
+    args = ["interview", "-q", "mini-attention-scaling", "--answers", str(answers), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [q["question_id"] for q in doc["scorecard"]["questions"]] == ["mini-attention-scaling"]
+    session = read_session(Path(doc["transcript"])).transcript.session
+    assert [p.question_ids for p in session.plan] == [["mini-attention-scaling"]]
+
+
+def test_interview_question_with_an_unknown_id_suggests_one(mini_banks: None) -> None:
+    result = runner.invoke(app, ["interview", "--question", "mini-hybrid-serch"])
+    assert result.exit_code == 2
+    assert "did you mean 'mini-hybrid-search'" in result.output
+    assert "banks list --questions" in result.output
+
+
+def test_a_filter_over_every_round_keeps_the_rounds_that_match() -> None:
+    # The README's example: rag + hard exists only in system design; the other rounds drop out.
+    result = runner.invoke(
+        app,
+        ["interview", "--topic", "rag", "--difficulty", "hard", "--seed", "7", "--json"],
+        input="",
+    )
+    assert result.exit_code == 0, result.output
+    rounds = {q["round"] for q in json.loads(result.stdout)["scorecard"]["questions"]}
+    assert rounds == {"system_design"}
+    nothing = runner.invoke(app, ["interview", "--topic", "no-such-topic"], input="")
+    assert nothing.exit_code == 2
+    assert "no questions in any round match no-such-topic" in nothing.output
+
+
+def test_drill_list_goes_to_stdout(mini_banks: None) -> None:
+    result = runner.invoke(app, ["drill", "--list", "-r", "fundamentals"])
+    assert result.exit_code == 0, result.output
+    assert "mini-hybrid-search" in result.stdout
+    assert "mockloop interview --question ID" in result.stdout
+
+
+def test_answer_keys_that_match_no_question_are_named(mini_banks: None, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(json.dumps({"mini-hybrid-serch": ["typo"], "mini-hybrid-search": ["ok"]}))
+    result = runner.invoke(app, ["interview", "-r", "fundamentals", "--answers", str(answers)])
+    assert result.exit_code == 0, result.output
+    assert "no question of this session has the id mini-hybrid-serch" in result.stderr
+    assert "mini-hybrid-search;" not in result.stderr
