@@ -21,8 +21,8 @@ FRAMING: dict[Round, str] = {
         "architecture, how you would evaluate it, and the trade-offs you are making."
     ),
     Round.TAKEHOME: (
-        "This is the take-home debrief. Walk me through what you built, the choices you made, "
-        "and what you would do with another week."
+        "This is the take-home round. You build the brief in a workspace folder, in your own "
+        "editor; when you submit it, the tests run and then you walk me through your choices."
     ),
 }
 
