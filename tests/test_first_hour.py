@@ -83,3 +83,46 @@ def test_answer_keys_that_match_no_question_are_named(mini_banks: None, tmp_path
     assert result.exit_code == 0, result.output
     assert "no question of this session has the id mini-hybrid-serch" in result.stderr
     assert "mini-hybrid-search;" not in result.stderr
+
+
+def test_a_full_loop_scorecard_fits_two_screens() -> None:
+    args = ["interview", "--candidate-model", "simulated:partial", "--no-timer", "--seed", "2"]
+    result = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.rstrip().splitlines()
+    assert len(lines) <= 48, "\n".join(lines)
+    assert "reference answers: mockloop export" in result.stdout
+
+
+def test_scorecard_text_keeps_square_brackets(builtin_library) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from rich.console import Console
+
+    from mockloop.models import JudgeInfo, QuestionScore, Round, Scorecard
+    from mockloop.tui.render import scorecard
+
+    question = builtin_library.questions[0]
+    score = QuestionScore(
+        question_id=question.id,
+        round=Round.CODING,
+        topic=question.topic,
+        rubric=question.rubric,
+        criteria=[],
+        overall=2.0,
+        flags=["returns Sequence[dict[str, Any]] [bold]"],
+    )
+    card = Scorecard(
+        session_id="s",
+        judge=JudgeInfo(engine="keypoints", prompt_version="v"),
+        questions=[score],
+        rounds=[],
+        overall=2.0,
+        study_next=["python: annotate it as Sequence[dict[str, Any]]"],
+    )
+    out = Console(file=io.StringIO(), width=200)
+    out.print(scorecard(card, builtin_library))
+    text = out.file.getvalue()  # type: ignore[attr-defined]
+    assert "Sequence[dict[str, Any]]" in text
+    assert "[bold]" in text
+    assert f"mockloop interview -q {question.id}" in text
