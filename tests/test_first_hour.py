@@ -126,3 +126,15 @@ def test_scorecard_text_keeps_square_brackets(builtin_library) -> None:  # type:
     assert "Sequence[dict[str, Any]]" in text
     assert "[bold]" in text
     assert f"mockloop interview -q {question.id}" in text
+
+
+def test_takehome_list_shows_a_title_for_each_brief(builtin_library) -> None:  # type: ignore[no-untyped-def]
+    from mockloop.cli.question_list import short_title
+    from mockloop.models import Round
+
+    result = runner.invoke(app, ["takehome", "list"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    briefs = [q for b in builtin_library.banks if b.round is Round.TAKEHOME for q in b.questions]
+    for brief in briefs:
+        assert brief.id in result.stdout
+        assert short_title(brief, 60) in result.stdout
