@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -172,20 +173,24 @@ def _plot(result: Stats, path: Path) -> None:
 
     figure, axes = plt.subplots(figsize=(8, 3.5), dpi=100)
     values = [score for _, score in result.trend]
-    axes.plot(result.trend_dates, values, marker="o", linewidth=2.5, label="Overall", zorder=3)
+    axes.plot(
+        _days(result.trend_dates), values, marker="o", linewidth=2.5, label="Overall", zorder=3
+    )
     for round_ in Round:
         points = result.round_points.get(round_.value, [])
         if points:
             dates, scores = zip(*points, strict=True)
-            axes.plot(dates, scores, marker=".", linewidth=1, label=SHORT_ROUND[round_.value])
+            axes.plot(
+                _days(dates), scores, marker=".", linewidth=1, label=SHORT_ROUND[round_.value]
+            )
     # A little room above 5 and below 1, so a perfect score is not drawn on the border.
     axes.set_ylim(0.8, 5.2)
     axes.set_yticks([1, 2, 3, 4, 5])
     axes.set_ylabel("Score (1-5)")
     axes.set_title("mockloop: score per session, overall and per round")
-    locator = AutoDateLocator()
+    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     axes.grid(alpha=0.3)
     axes.legend(loc="lower right", fontsize=8)
     figure.tight_layout()
@@ -195,6 +200,11 @@ def _plot(result: Stats, path: Path) -> None:
         raise UserError(f"{path}: cannot write the plot: {exc.strerror}") from None
     finally:
         plt.close(figure)
+
+
+def _days(dates: Sequence[datetime]) -> list[float]:
+    """Dates as matplotlib's default date numbers: days since 1970-01-01 UTC."""
+    return [date.timestamp() / 86400 for date in dates]
 
 
 def drill(
