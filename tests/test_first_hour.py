@@ -138,3 +138,22 @@ def test_takehome_list_shows_a_title_for_each_brief(builtin_library) -> None:  #
     for brief in briefs:
         assert brief.id in result.stdout
         assert short_title(brief, 60) in result.stdout
+
+
+def test_a_skipped_question_is_not_a_weak_topic(mini_banks: None, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(json.dumps({"mini-hybrid-search": ["Vector search finds paraphrases."]}))
+    args = ["interview", "-r", "fundamentals", "--answers", str(answers), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    card = json.loads(result.stdout)["scorecard"]
+    flags = {q["question_id"]: q["flags"] for q in card["questions"]}
+    assert "skipped" in flags["mini-attention-scaling"]
+    assert "skipped" not in flags["mini-hybrid-search"]
+    stats = runner.invoke(app, ["stats"])
+    assert "mini-hybrid-search" not in stats.stdout  # topics, not ids, are listed
+    skipped_topic = "self-attention"
+    assert skipped_topic not in stats.stdout.split("Weakest topics:")[-1]
+    drill = runner.invoke(app, ["drill", "--list", "-r", "fundamentals"])
+    line = next(x for x in drill.stdout.splitlines() if "mini-attention-scaling" in x)
+    assert "new" in line and "due" not in line

@@ -369,6 +369,7 @@ def drill_attempts(index: Index) -> list[Attempt]:
     return [
         Attempt(r["question_id"], r["topic"], r["overall"], datetime.fromisoformat(r["scored_at"]))
         for r in index.latest_question_scores()
+        if r["overall"] is not None  # a skipped question is not due: it was never attempted
     ]
 
 
