@@ -51,16 +51,20 @@ class ScriptedInterviewer:
     def follow_up(self, question: Question, turns: list[Turn]) -> str | None:
         """The first unasked follow-up probing a missed key point; None when nothing is missed."""
         remaining = self._unasked(question, turns)
-        if not remaining:
-            return None
         answers = "\n\n".join(
             t.text for t in turns if t.role is Role.CANDIDATE and t.kind is TurnKind.ANSWER
         )
         analysis = analyse(question, answers, self.similarity)
+        if analysis.verdict == "non_answer":
+            return _nudge(question, turns)
         if analysis.verdict != "answer":
-            return None  # probing an empty or "I don't know" answer only wastes the clock
+            return None  # probing an empty or off-topic answer only wastes the clock
         missed = {m.point.id for m in analysis.missed}
+        if not missed:
+            return _stretch(question, turns)
         choice = next((f for f in remaining if f.probes in missed), None)
+        # Something was missed but no follow-up probes it: any unasked one still opens it up.
+        choice = choice or (remaining[0] if remaining else None)
         return choice.ask.strip() if choice else None
 
     def hint(self, question: Question, turns: list[Turn]) -> str:
@@ -89,3 +93,21 @@ class ScriptedInterviewer:
     def _unasked(question: Question, turns: list[Turn]) -> list[FollowUp]:
         asked = {t.text.strip() for t in turns if t.kind is TurnKind.FOLLOW_UP}
         return [f for f in question.follow_ups if f.ask.strip() not in asked]
+
+
+NUDGE = "No problem, let's reason it out together."
+
+
+def _nudge(question: Question, turns: list[Turn]) -> str | None:
+    """After "I don't know": one smaller step into the question, asked once."""
+    asked = [t.text for t in turns if t.kind is TurnKind.FOLLOW_UP]
+    if any(text.startswith(NUDGE) for text in asked):
+        return None
+    step = question.follow_ups[0].ask.strip() if question.follow_ups else ""
+    return f"{NUDGE} {step or 'What is the first thing you would try, and why?'}"
+
+
+def _stretch(question: Question, turns: list[Turn]) -> str | None:
+    """After an answer that covered every key point: push further (scale, budget, failure)."""
+    asked = {t.text.strip() for t in turns if t.kind is TurnKind.FOLLOW_UP}
+    return next((s.strip() for s in question.stretch_follow_ups if s.strip() not in asked), None)
