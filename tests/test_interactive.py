@@ -407,3 +407,12 @@ def test_repeat_after_a_hint_shows_the_question_not_the_hint(
     repeated = output.rsplit("question 1 of", 1)[-1]
     assert question.message.split()[0] in repeated, output
     assert hint not in repeated, output
+
+
+def test_the_question_clock_never_shows_more_than_the_round_has_left(
+    mini_library: Library,
+) -> None:
+    left = time_left(ask(mini_library, question_left=149 * 60, round_left=59 * 60), 0.0)
+    assert left.question == left.round == 59 * 60
+    shorter = time_left(ask(mini_library, question_left=5 * 60, round_left=59 * 60), 0.0)
+    assert shorter.question == 5 * 60
