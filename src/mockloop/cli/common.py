@@ -178,4 +178,4 @@ def welcome(terminal: Terminal, info: SessionInfo) -> None:
         "Type /help on a line of its own for /hint, /pause, /skip, /quit and more.",
         "Ctrl-C pauses or quits. Every answer is saved as you go: `mockloop resume`.",
     ]
-    terminal.err.print(Panel("\n".join(lines), title="mockloop", title_align="left", expand=False))
+    terminal.err.print(Panel("\n".join(lines), title="mockloop", title_align="left", expand=True))
