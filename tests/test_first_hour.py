@@ -157,3 +157,25 @@ def test_a_skipped_question_is_not_a_weak_topic(mini_banks: None, tmp_path: Path
     drill = runner.invoke(app, ["drill", "--list", "-r", "fundamentals"])
     line = next(x for x in drill.stdout.splitlines() if "mini-attention-scaling" in x)
     assert "new" in line and "due" not in line
+
+
+def test_exports_show_code_as_code_and_prose_as_prose(mini_banks: None, tmp_path: Path) -> None:
+    from mockloop.export import looks_like_code
+
+    code = "def f(xs):\n    return sorted(xs)\n"
+    prose = "BM25 catches exact terms.\nVectors catch paraphrases: def is not code here."
+    assert looks_like_code(code) and not looks_like_code(prose)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        json.dumps({"mini-hybrid-search": [code], "mini-attention-scaling": [prose]})
+    )
+    made = runner.invoke(
+        app, ["interview", "-r", "fundamentals", "--answers", str(answers), "--json"]
+    )
+    session = json.loads(made.stdout)["session_id"]
+    markdown = runner.invoke(app, ["export", session, "-f", "md"]).stdout
+    assert "```python\ndef f(xs):\n    return sorted(xs)\n```" in markdown
+    assert "```python\nBM25" not in markdown
+    html = runner.invoke(app, ["export", session, "-f", "html"]).stdout
+    assert '<pre class="text">def f(xs):' in html
+    assert '<p class="text">BM25 catches exact terms.' in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, Literal
@@ -11,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mockloop import __version__
 from mockloop.content import Library
-from mockloop.models import Role, Scorecard, Transcript, Usage, utcnow
+from mockloop.models import Role, Scorecard, Transcript, TurnKind, Usage, utcnow
 from mockloop.redact import redact, redact_data, secret_values
 from mockloop.reports import engine_line, fmt_score
 from mockloop.store import SessionRecord
@@ -108,6 +109,7 @@ def review(transcript: Transcript, card: Scorecard | None, library: Library) -> 
                 "role": turn.role.value,
                 "question_id": turn.question_id,
                 "text": turn.text.strip(),
+                "code": turn.kind is TurnKind.TEST_RUN or looks_like_code(turn.text),
                 "elapsed": f"{turn.elapsed_s:.0f} s" if turn.role is Role.CANDIDATE else "",
                 "timed_out": turn.timed_out,
             }
@@ -152,6 +154,17 @@ def review(transcript: Transcript, card: Scorecard | None, library: Library) -> 
     }
 
 
+_CODE_LINE = re.compile(
+    r"^(\s{4,}\S|(def|class|import|from|return|async def|for|if|with)\b.*[:)\w]$)"
+)
+
+
+def looks_like_code(text: str) -> bool:
+    """True for an answer that is mostly Python (shown as code), not prose with a code word."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return len(lines) >= 2 and sum(bool(_CODE_LINE.match(line)) for line in lines) * 2 >= len(lines)
+
+
 def to_markdown(transcript: Transcript, card: Scorecard | None, library: Library) -> str:
     """A readable review document: transcript with timings, then every score with evidence."""
     view = review(transcript, card, library)
@@ -174,7 +187,10 @@ def to_markdown(transcript: Transcript, card: Scorecard | None, library: Library
             timing = ""
             if turn["elapsed"]:
                 timing = f" _({turn['elapsed']}{', timed out' if turn['timed_out'] else ''})_"
-            lines += ["", f"**{turn['speaker']}**{timing}:", "", turn["text"] or "_(empty)_"]
+            text = turn["text"] or "_(empty)_"
+            if turn["code"] and "```" not in text:
+                text = f"```{'' if turn['kind'] == 'test_run' else 'python'}\n{text}\n```"
+            lines += ["", f"**{turn['speaker']}**{timing}:", "", text]
     lines += ["", "## Scores", ""]
     if card is None:
         lines.append(f"Not scored yet: run `mockloop score {view['id']}`.")
