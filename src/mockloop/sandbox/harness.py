@@ -6,6 +6,7 @@ against accidents and runaway code (a fork bomb, a stray HTTP call), not against
 code: the resource limits and the separate process are what keep mockloop itself safe.
 """
 
+import ast
 import importlib
 import json
 import sys
@@ -36,8 +37,28 @@ def _failure(exc: BaseException) -> str:
     if isinstance(exc, AssertionError):
         frames = traceback.extract_tb(exc.__traceback__)
         where = (frames[-1].line or "").strip() if frames else ""
-        return f"AssertionError: {exc}" if str(exc) else f"AssertionError: {where}"
+        text = f"AssertionError: {exc}" if str(exc) else f"AssertionError: {where}"
+        return text + _compared(exc, where)
     return f"{type(exc).__name__}: {exc}"
+
+
+def _compared(exc: BaseException, line: str) -> str:
+    """For `assert got == expected`: both values, evaluated again in the failing frame."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    try:
+        node = ast.parse(line).body[0]
+        test = node.test if isinstance(node, ast.Assert) else None
+        if tb is None or not isinstance(test, ast.Compare) or not isinstance(test.ops[0], ast.Eq):
+            return ""
+        scope = (tb.tb_frame.f_globals, tb.tb_frame.f_locals)
+        got, expected = (
+            eval(ast.unparse(side), *scope) for side in (test.left, test.comparators[0])
+        )
+    except Exception:  # a multi-line assert, or a side that cannot be evaluated again
+        return ""
+    return f" (expected {expected!r:.200}, got {got!r:.200})"
 
 
 def main() -> None:
