@@ -324,8 +324,9 @@ def score(path: Path, library: Library, chosen: Judge) -> Scorecard:
     try:
         return score_session(path, library, chosen)
     except LLMError as exc:
+        summary = exc.summary.rstrip(". ")  # the table's messages do not all end a sentence
         raise UserError(
-            f"{exc.summary} The session is saved; score it later with `mockloop score {path.stem}`."
+            f"{summary}. The session is saved; score it later with `mockloop score {path.stem}`."
         ) from None
 
 
