@@ -16,6 +16,7 @@ from mockloop.models import Role, Scorecard, Transcript, TurnKind, Usage, utcnow
 from mockloop.redact import redact, redact_data, secret_values
 from mockloop.reports import engine_line, fmt_score
 from mockloop.store import SessionRecord
+from mockloop.timefmt import clock_time
 
 EXPORT_FORMAT: Literal["mockloop.export/1"] = "mockloop.export/1"
 
@@ -99,7 +100,10 @@ def review(transcript: Transcript, card: Scorecard | None, library: Library) -> 
     """Everything a reviewer reads, as plain data for the templates."""
     info = transcript.session
     rounds: list[dict[str, Any]] = []
+    working = 0.0  # time since the candidate's last answer: /run and /hint turns carry some of it
     for turn in transcript.turns:
+        working += turn.elapsed_s
+        took, working = (working, 0.0) if turn.role is Role.CANDIDATE else (0.0, working)
         if not rounds or rounds[-1]["round"] is not turn.round:
             rounds.append({"round": turn.round, "title": turn.round.title, "turns": []})
         rounds[-1]["turns"].append(
@@ -110,7 +114,7 @@ def review(transcript: Transcript, card: Scorecard | None, library: Library) -> 
                 "question_id": turn.question_id,
                 "text": turn.text.strip(),
                 "code": turn.kind is TurnKind.TEST_RUN or looks_like_code(turn.text),
-                "elapsed": f"{turn.elapsed_s:.0f} s" if turn.role is Role.CANDIDATE else "",
+                "elapsed": _took(took) if turn.role is Role.CANDIDATE else "",
                 "timed_out": turn.timed_out,
             }
         )
@@ -152,6 +156,10 @@ def review(transcript: Transcript, card: Scorecard | None, library: Library) -> 
         "questions": questions,
         "study_next": card.study_next if card else [],
     }
+
+
+def _took(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 60 else f"{clock_time(seconds)} min"
 
 
 _CODE_LINE = re.compile(
