@@ -102,7 +102,7 @@ def review(transcript: Transcript, card: Scorecard | None, library: Library) -> 
     rounds: list[dict[str, Any]] = []
     working = 0.0  # time since the candidate's last answer: /run and /hint turns carry some of it
     for turn in transcript.turns:
-        working += turn.elapsed_s
+        working = turn.elapsed_s if turn.kind is TurnKind.QUESTION else working + turn.elapsed_s
         took, working = (working, 0.0) if turn.role is Role.CANDIDATE else (0.0, working)
         if not rounds or rounds[-1]["round"] is not turn.round:
             rounds.append({"round": turn.round, "title": turn.round.title, "turns": []})
