@@ -9,12 +9,15 @@ export LITELLM_LOCAL_MODEL_COST_MAP := True
 .PHONY: run test lint bench coverage-table json-schema clean sandbox
 
 $(BIN)/python:
+	@echo "Creating $(VENV)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "Installing mockloop and its dependencies into $(VENV) (once; a few minutes)..."
+	$(BIN)/python -m pip install --progress-bar off -e '.[dev]'
 	touch $@
+	@echo "Installed. The command is $(BIN)/mockloop (or 'source $(BIN)/activate', then mockloop)."
 
 ## run: an interview on the offline engine (set MOCKLOOP_MODEL for an LLM interviewer)
 run: $(VENV)/.installed

@@ -95,7 +95,7 @@ def test_human_output_names_the_offline_engine_and_next_steps(
     )
     assert result.exit_code == 0, result.output
     assert "Offline: scripted interviewer, key-point scoring." in result.stderr
-    assert "Export it: mockloop export" in result.stdout
+    assert "reference answers: mockloop export" in result.stdout
     assert "Scored offline by the key-point scorer" in result.stdout
 
 

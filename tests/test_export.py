@@ -185,3 +185,35 @@ def test_import_refuses_questions_no_bank_knows(session: str, tmp_path: Path, us
     assert result.exit_code == 2
     assert "asks question 'mini-" in result.stderr
     assert "which is in no bank in use; add its bank with MOCKLOOP_QUESTION_BANKS" in result.stderr
+
+
+def test_the_answer_time_includes_the_work_before_a_hint(mini_library) -> None:  # type: ignore[no-untyped-def]
+    from mockloop.export import review
+    from mockloop.models import Role, Round, RoundPlan, SessionInfo, Transcript, Turn, TurnKind
+
+    q = "mini-hybrid-search"
+    info = SessionInfo(
+        id="s",
+        plan=[RoundPlan(round=Round.FUNDAMENTALS, question_ids=[q], time_limit_s=600)],
+        interviewer="scripted",
+    )
+
+    def turn(seq: int, role: Role, kind: TurnKind, elapsed: float) -> Turn:
+        return Turn(
+            seq=seq,
+            round=Round.FUNDAMENTALS,
+            question_id=q,
+            role=role,
+            kind=kind,
+            text="x",
+            elapsed_s=elapsed,
+        )
+
+    turns = [
+        turn(0, Role.INTERVIEWER, TurnKind.QUESTION, 0),
+        turn(1, Role.INTERVIEWER, TurnKind.HINT, 50),  # 50 s of work, then /hint
+        turn(2, Role.CANDIDATE, TurnKind.ANSWER, 15),
+    ]
+    view = review(Transcript(session=info, turns=turns), None, mini_library)
+    answer = next(t for t in view["rounds"][0]["turns"] if t["kind"] == "answer")
+    assert answer["elapsed"] == "1:05 min"

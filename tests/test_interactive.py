@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 from prompt_toolkit.input import PipeInput, create_pipe_input
@@ -390,3 +391,28 @@ def test_a_whole_session_through_the_editor(keys: PipeInput, mini_library: Libra
     assert result.outcome is Outcome.COMPLETED
     answers = [t.text for t in result.record.transcript.turns if t.role is Role.CANDIDATE]
     assert sorted(answers) == sorted(a.rstrip() for a in strong.values())
+
+
+def test_repeat_after_a_hint_shows_the_question_not_the_hint(
+    keys: PipeInput, mini_library: Library
+) -> None:
+    candidate = person(keys)
+    question = ask(mini_library)
+    keys.send_text("/hint\r")
+    assert candidate.reply(question).action is Action.HINT
+    hint = "Think about exact product codes."
+    keys.send_text("/repeat\r" + "an answer" + SUBMIT)
+    assert candidate.reply(replace(question, message=hint)).text == "an answer"
+    output = shown(candidate)
+    repeated = output.rsplit("question 1 of", 1)[-1]
+    assert question.message.split()[0] in repeated, output
+    assert hint not in repeated, output
+
+
+def test_the_question_clock_never_shows_more_than_the_round_has_left(
+    mini_library: Library,
+) -> None:
+    left = time_left(ask(mini_library, question_left=149 * 60, round_left=59 * 60), 0.0)
+    assert left.question == left.round == 59 * 60
+    shorter = time_left(ask(mini_library, question_left=5 * 60, round_left=59 * 60), 0.0)
+    assert shorter.question == 5 * 60

@@ -124,7 +124,9 @@ def test_history_and_stats_commands(seeded: Index) -> None:
     shown = runner.invoke(app, ["stats", "--last", "3"])
     assert shown.exit_code == 0, shown.output
     assert "Trend, last 3: " + sparkline([3.0, 2.25, 3.75]) in shown.stdout
-    assert "Weakest topics: agents (2.00), rag (2.50)" in shown.stdout
+    assert "Weakest topics: agents (system design, 2.00), rag (fundamentals, 2.50)" in " ".join(
+        shown.stdout.split()
+    )
 
 
 def test_empty_history_says_how_to_start() -> None:
@@ -139,6 +141,11 @@ def test_stats_plot_writes_a_png(seeded: Index, tmp_path: Path) -> None:
     result = runner.invoke(app, ["stats", "--plot", str(target)])
     assert result.exit_code == 0, result.output
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # What the plot draws: a dated line per round beside the overall one.
+    drawn = stats(seeded)
+    assert len(drawn.trend_dates) == len(drawn.trend) == 3
+    assert set(drawn.round_points) == {"fundamentals", "system_design"}
+    assert all(isinstance(date, datetime) for date, _ in drawn.round_points["fundamentals"])
 
 
 def test_plot_without_matplotlib_says_how_to_install_it(
@@ -200,7 +207,7 @@ def test_drill_list_command_reads_the_index(library: Library) -> None:
     seed_session(index, 0, {(round_, question.topic, question.id): 1.0})
     result = runner.invoke(app, ["drill", "--list", "-n", "3", "--round", round_.value])
     assert result.exit_code == 0, result.output
-    first = result.stderr.splitlines()[0]
+    first = result.stdout.splitlines()[0]  # the list is --list's output: stdout
     assert first.startswith(f"1. {question.id} ") and "due: scored 1.0" in first
 
 
@@ -230,6 +237,6 @@ def test_drill_runs_its_questions_with_a_simulated_candidate(library: Library) -
         app, ["drill", "--list", "-n", "2", "--round", "fundamentals", "--seed", "3"]
     )
     assert again.exit_code == 0, again.output
-    listed = re.findall(r"^\d+\. (\S+)", again.stderr, re.M)
+    listed = re.findall(r"^\d+\. (\S+)", again.stdout, re.M)
     done = {q["question_id"] for q in card["questions"]}
     assert len(listed) == 2 and not done & set(listed)

@@ -43,14 +43,15 @@ def test_outcomes_with_assertion_messages() -> None:
     assert result.status is RunStatus.OK
     assert (result.passed, result.total) == (2, 3)
     assert [o.message for o in result.outcomes if not o.passed] == [
-        "AssertionError: f(2) should be 5"
+        "AssertionError: f(2) should be 5 (expected 5, got 3)"
     ]
     assert result.detail == "2 of 3 tests passed"
 
 
 def test_a_bare_assert_reports_its_source_line() -> None:
     result = run_code_tests("def f(x):\n    return 0\n", TESTS, limits=FAST)
-    assert result.outcomes[0].message == "AssertionError: assert f(1) == 2"
+    # The compared values too, so a failing test says what the code returned.
+    assert result.outcomes[0].message == "AssertionError: assert f(1) == 2 (expected 2, got 0)"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from mockloop import __version__
-from mockloop.content import Library, select_questions
+from mockloop.content import Library, SelectionError, select_questions
 from mockloop.models import (
     ROUND_DURATIONS,
     Difficulty,
@@ -74,19 +74,23 @@ def plan_session(
 ) -> SessionInfo:
     """Choose the questions of every round up front, so a session resumes exactly."""
     rng = random.Random(seed)
-    plan = [
-        RoundPlan(
-            round=r,
-            question_ids=[
-                q.id
-                for q in select_questions(
-                    library, r, topics=topics, difficulty=difficulty, count=count, rng=rng
-                )
-            ],
-            time_limit_s=ROUND_DURATIONS[r],
+    plan: list[RoundPlan] = []
+    unmatched: list[SelectionError] = []
+    for r in rounds:
+        try:
+            chosen = select_questions(
+                library, r, topics=topics, difficulty=difficulty, count=count, rng=rng
+            )
+        except SelectionError as exc:
+            # Filters over several rounds (`--topic rag --difficulty hard`) keep the rounds
+            # that have such questions; only a filter that matches nothing at all is an error.
+            unmatched.append(exc)
+            continue
+        plan.append(
+            RoundPlan(round=r, question_ids=[q.id for q in chosen], time_limit_s=ROUND_DURATIONS[r])
         )
-        for r in rounds
-    ]
+    if unmatched and (not plan or len(rounds) == 1):
+        raise unmatched[0] if len(rounds) == 1 else _no_round_matches(topics, difficulty)
     return SessionInfo(
         id=new_session_id(),
         plan=plan,
@@ -95,6 +99,14 @@ def plan_session(
         time_scale=time_scale,
         timer=timer,
         mockloop_version=__version__,
+    )
+
+
+def _no_round_matches(topics: Sequence[str], difficulty: Difficulty | None) -> SelectionError:
+    filters = ", ".join(f for f in ("/".join(topics), difficulty or "") if f)
+    return SelectionError(
+        f"no questions in any round match {filters or 'the filters'}; "
+        "see `mockloop banks list --questions` for what is available"
     )
 
 
@@ -401,14 +413,16 @@ class Engine:
             for t in self.turns
             if t.question_id == qid and t.role is Role.CANDIDATE and t.kind is TurnKind.ANSWER
         ]
-        if (
-            answers[0] is answer
-            and question.tests is not None
-            and question.starter_code is not None
-        ):
+        first_answer = answers[0] is answer
+        after = self.turns[self.turns.index(answer) + 1 :]
+        ran = {t.meta.tests.label for t in after if t.meta.tests is not None}
+        if first_answer and answer.meta.workspace is not None:
+            # A take-home submitted from the full loop: its folder is what gets tested, and the
+            # debrief comes only after the tests (a resume runs only the runs not yet recorded).
+            pending = tuple(label for label in ("visible", "hidden") if label not in ran)
+            self._run_workspace_tests(round_, question, answer.meta.workspace, pending)
+        elif first_answer and question.tests is not None and question.starter_code is not None:
             # In the coding round the first answer is the submission: it is what gets tested.
-            after = self.turns[self.turns.index(answer) + 1 :]
-            ran = {t.meta.tests.label for t in after if t.meta.tests is not None}
             labels = tuple(label for label in ("visible", "hidden") if label not in ran)
             if labels:
                 self._run_tests(round_, question, answer.text, labels, 0.0)
@@ -426,6 +440,18 @@ class Engine:
             return _Step.END_ROUND if round_over else _Step.DONE
         own = [t for t in self.turns if t.question_id == qid]
         asked = sum(1 for t in own if t.kind is TurnKind.FOLLOW_UP)
+        if first_answer and answer.meta.workspace is not None:
+            from mockloop.takehome import DEBRIEF
+
+            self._emit(
+                Role.INTERVIEWER,
+                TurnKind.FOLLOW_UP,
+                DEBRIEF,
+                round_,
+                question_id=qid,
+                meta=TurnMeta(number=asked + 1, debrief=True),
+            )
+            return None
         if asked < question.max_follow_ups:
             follow_up = self.interviewer.follow_up(question, own)
             self._notices(round_, qid)
@@ -491,6 +517,25 @@ class Engine:
                 meta=TurnMeta(tests=summary.record),
             )
             spent = 0.0
+
+    def _run_workspace_tests(
+        self, round_: Round, question: Question, folder: str, labels: tuple[str, ...]
+    ) -> None:
+        """The visible and hidden tests of a take-home brief, run on the candidate's folder."""
+        from pathlib import Path
+
+        from mockloop.takehome import run_tests
+
+        for label in labels:
+            summary = run_tests(question, Path(folder), label)
+            self._emit(
+                Role.SYSTEM,
+                TurnKind.TEST_RUN,
+                summary.text,
+                round_,
+                question_id=question.id,
+                meta=TurnMeta(tests=summary.record),
+            )
 
     def _finish(self, plan: RoundPlan, question: Question, reason: str) -> None:
         self._event(

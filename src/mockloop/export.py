@@ -12,10 +12,11 @@ from pydantic import BaseModel, ConfigDict
 
 from mockloop import __version__
 from mockloop.content import Library
-from mockloop.models import Role, Scorecard, Transcript, Usage, utcnow
+from mockloop.models import Role, Scorecard, Transcript, TurnKind, Usage, utcnow
 from mockloop.redact import redact, redact_data, secret_values, visible
 from mockloop.reports import engine_line, fmt_score
 from mockloop.store import SessionRecord
+from mockloop.timefmt import clock_time
 
 EXPORT_FORMAT: Literal["mockloop.export/1"] = "mockloop.export/1"
 
@@ -99,7 +100,10 @@ def review(transcript: Transcript, card: Scorecard | None, library: Library) -> 
     """Everything a reviewer reads, as plain data for the templates."""
     info = transcript.session
     rounds: list[dict[str, Any]] = []
+    working = 0.0  # time since the candidate's last answer: /run and /hint turns carry some of it
     for turn in transcript.turns:
+        working = turn.elapsed_s if turn.kind is TurnKind.QUESTION else working + turn.elapsed_s
+        took, working = (working, 0.0) if turn.role is Role.CANDIDATE else (0.0, working)
         if not rounds or rounds[-1]["round"] is not turn.round:
             rounds.append({"round": turn.round, "title": turn.round.title, "turns": []})
         rounds[-1]["turns"].append(
@@ -109,7 +113,8 @@ def review(transcript: Transcript, card: Scorecard | None, library: Library) -> 
                 "role": turn.role.value,
                 "question_id": turn.question_id,
                 "text": turn.text.strip(),
-                "elapsed": f"{turn.elapsed_s:.0f} s" if turn.role is Role.CANDIDATE else "",
+                "code": turn.kind is TurnKind.TEST_RUN or looks_like_code(turn.text),
+                "elapsed": _took(took) if turn.role is Role.CANDIDATE else "",
                 "timed_out": turn.timed_out,
             }
         )
@@ -176,11 +181,26 @@ def md_line(text: str) -> str:
     return md_text(" ".join(text.split()))
 
 
-def md_fence(text: str) -> list[str]:
+def md_fence(text: str, language: str = "text") -> list[str]:
     """Verbatim text (candidate answers, test output) in a fence no line of it can close."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
-    return [f"{fence}text", visible(text), fence]
+    return [f"{fence}{language}", visible(text), fence]
+
+
+def _took(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 60 else f"{clock_time(seconds)} min"
+
+
+_CODE_LINE = re.compile(
+    r"^(\s{4,}\S|(def|class|import|from|return|async def|for|if|with)\b.*[:)\w]$)"
+)
+
+
+def looks_like_code(text: str) -> bool:
+    """True for an answer that is mostly Python (shown as code), not prose with a code word."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return len(lines) >= 2 and sum(bool(_CODE_LINE.match(line)) for line in lines) * 2 >= len(lines)
 
 
 def to_markdown(transcript: Transcript, card: Scorecard | None, library: Library) -> str:
@@ -228,7 +248,8 @@ def _md_turn(turn: dict[str, Any]) -> list[str]:
     if not turn["text"]:
         return [*head, "_(empty)_"]
     if turn["role"] == "candidate" or turn["kind"] == "test_run":
-        return [*head, *md_fence(turn["text"])]
+        code = turn.get("code") and turn["kind"] != "test_run"
+        return [*head, *md_fence(turn["text"], "python" if code else "text")]
     return [*head, md_text(turn["text"])]
 
 

@@ -243,7 +243,7 @@ class Index:
                     q.question_id,
                     q.round.value,
                     q.topic,
-                    q.overall,
+                    None if "skipped" in q.flags else q.overall,  # not attempted, not weak
                     judge,
                     card.scored_at.isoformat(),
                 )

@@ -380,6 +380,7 @@ class TurnMeta(Strict):
     submission: bool = False
     files: list[str] = Field(default_factory=list)
     skipped: list[str] = Field(default_factory=list)
+    workspace: str | None = None  # the take-home folder submitted from the full loop
     # interviewer NOTE opening a take-home debrief
     debrief: bool = False
     # system TEST_RUN

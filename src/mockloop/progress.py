@@ -52,6 +52,9 @@ class Stats:
     topics: list[TopicStat]
     trend: list[tuple[str, float]]  # (session id, overall), oldest first
     round_trends: dict[str, list[float]] = field(default_factory=dict)  # round -> oldest first
+    trend_dates: list[datetime] = field(default_factory=list)  # when each trend session started
+    # round -> (session start, round score), oldest first: the plot's per-round lines
+    round_points: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)
 
     def weakest(self, count: int = 3) -> list[TopicStat]:
         """The lowest-scoring topics, weakest first."""
@@ -100,15 +103,20 @@ def stats(index: Index, last: int = 10) -> Stats:
     trend = [(r["id"], r["overall"]) for r in recent]
     per_session = index.round_scores([r["id"] for r in recent])
     round_trends: dict[str, list[float]] = defaultdict(list)
-    for row in recent:  # oldest first; a session that skipped a round adds nothing to it
+    round_points: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+    dates = [datetime.fromisoformat(r["started_at"]) for r in recent]
+    for row, date in zip(recent, dates, strict=True):  # oldest first; a skipped round adds none
         for round_name, value in per_session.get(row["id"], {}).items():
             round_trends[round_name].append(value)
+            round_points[round_name].append((date, value))
     return Stats(
         sessions=len({r["session_id"] for r in every}),
         per_round={k: round(mean(v), 2) for k, v in by_round.items()},
         topics=topics,
         trend=trend,
         round_trends=dict(round_trends),
+        trend_dates=dates,
+        round_points=dict(round_points),
     )
 
 

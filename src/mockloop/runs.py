@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from mockloop.environment import Environment
     from mockloop.llm.errors import RetryNotice
     from mockloop.llm.gateway import Gateway
-    from mockloop.models import Question, Scorecard
+    from mockloop.models import Question, Scorecard, SessionInfo
     from mockloop.ports import Candidate, Interviewer, Judge, Listener, RunSummary, StreamView
     from mockloop.store import Index
 
@@ -67,7 +67,9 @@ class RunOutcome:
 # -- engines -----------------------------------------------------------------------------------
 
 
-def gateway(settings: Settings, model: str) -> Gateway:
+def gateway(
+    settings: Settings, model: str, on_retry: Callable[[RetryNotice], None] | None = None
+) -> Gateway:
     """A litellm gateway for one model (importing mockloop.llm.gateway does not import litellm)."""
     from mockloop.llm.gateway import Gateway, LLMSettings
     from mockloop.llm.tokens import CostMeter
@@ -80,7 +82,7 @@ def gateway(settings: Settings, model: str) -> Gateway:
         context_tokens=settings.context_tokens,
         router=settings.router,
     )
-    return Gateway(llm, meter=CostMeter(settings.max_cost))
+    return Gateway(llm, meter=CostMeter(settings.max_cost), on_retry=on_retry)
 
 
 def interviewer(
@@ -101,12 +103,16 @@ def interviewer(
 
 
 def judge(
-    settings: Settings, samples: int = 1, *, on_notice: Callable[[str], None] | None = None
+    settings: Settings,
+    samples: int = 1,
+    *,
+    on_retry: Callable[[RetryNotice], None] | None = None,
+    on_notice: Callable[[str], None] | None = None,
 ) -> Judge:
     """The LLM judge when a judge model is configured, else the key-point scorer.
 
     A question the model cannot judge is scored by the key-point scorer, labelled as such;
-    `on_notice` hears one line about it.
+    `on_notice` hears one line about it; `on_retry` hears each retry as it happens.
     """
     from mockloop.judges.keypoints import KeypointJudge
 
@@ -116,7 +122,10 @@ def judge(
     from mockloop.judges.llm import LLMJudge
 
     return LLMJudge(
-        gateway(settings, model), samples=samples, fallback=KeypointJudge, on_notice=on_notice
+        gateway(settings, model, on_retry),
+        samples=samples,
+        fallback=KeypointJudge,
+        on_notice=on_notice,
     )
 
 
@@ -188,8 +197,43 @@ def prepare(
         api_base=options.api_base,
         max_cost=options.max_cost,
     )
+    preflight(settings, candidate_model=options.candidate_model)
     chosen = candidate(options, settings, env, person)
     return PreparedRun(options, settings, chosen)
+
+
+def preflight(settings: Settings, *, candidate_model: str | None = None) -> None:
+    """Fail in a second, before a session exists, when a configured model cannot work.
+
+    Checks each model's key (the environment, no network) and, for a local server or
+    --api-base, that something listens (one connection, about 2 s). Replays need neither.
+    """
+    from mockloop.llm.preflight import check_model
+
+    if settings.replay is not None:
+        return
+    key = settings.api_key
+    models = [
+        (settings.interviewer_model, "--model"),
+        (settings.effective_judge_model, "--judge-model"),
+    ]
+    if candidate_model is not None and not candidate_model.startswith("simulated"):
+        models.append((candidate_model, "--candidate-model"))
+    checked: set[str] = set()
+    for model, flag in models:
+        if model is None or model in checked:
+            continue
+        checked.add(model)
+        check_model(model, flag=flag, api_base=settings.api_base, api_key=key)
+
+
+def unmatched_answers(prepared: PreparedRun, info: SessionInfo) -> list[str]:
+    """Keys of an answers file that match no question of the session (each would be unused)."""
+    from mockloop.candidates.scripted import ScriptedCandidate
+
+    if not isinstance(prepared.candidate, ScriptedCandidate):
+        return []
+    return prepared.candidate.unknown_keys(q for plan in info.plan for q in plan.question_ids)
 
 
 # -- sessions ----------------------------------------------------------------------------------
@@ -298,8 +342,9 @@ def score(path: Path, library: Library, chosen: Judge) -> Scorecard:
     try:
         return score_session(path, library, chosen)
     except LLMError as exc:
+        summary = exc.summary.rstrip(". ")  # the table's messages do not all end a sentence
         raise UserError(
-            f"{exc.summary} The session is saved; score it later with `mockloop score {path.stem}`."
+            f"{summary}. The session is saved; score it later with `mockloop score {path.stem}`."
         ) from None
 
 
@@ -344,7 +389,23 @@ def drill_attempts(index: Index) -> list[Attempt]:
     return [
         Attempt(r["question_id"], r["topic"], r["overall"], datetime.fromisoformat(r["scored_at"]))
         for r in index.latest_question_scores()
+        if r["overall"] is not None  # a skipped question is not due: it was never attempted
     ]
+
+
+def question_picks(library: Library, ids: Sequence[str]) -> list[tuple[Round, str]]:
+    """The rounds of the questions named by `--question`; an unknown id is a usage error."""
+    from difflib import get_close_matches
+
+    known = [q.id for q in library.questions]
+    for question_id in ids:
+        if question_id not in known:
+            close = get_close_matches(question_id, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise UserError(
+                f"no question {question_id!r}; {hint}see `mockloop banks list --questions`"
+            )
+    return [(library.round_of(q), q) for q in dict.fromkeys(ids)]
 
 
 def start_drill(

@@ -27,8 +27,25 @@ def score_transcript(transcript: Transcript, library: Library, judge: Judge) -> 
     scores: list[QuestionScore] = []
     for question_id in asked_questions(transcript):
         question = library.question(question_id)
-        scores.append(judge.score_question(question, library.rubric_for(question), transcript))
+        score = judge.score_question(question, library.rubric_for(question), transcript)
+        if skipped(transcript, question_id) and SKIPPED not in score.flags:
+            score = score.model_copy(update={"flags": [*score.flags, SKIPPED]})
+        scores.append(score)
     return aggregate(transcript.session.id, judge, scores, library)
+
+
+SKIPPED = "skipped"  # a QuestionScore flag: the candidate skipped without answering
+
+
+def skipped(transcript: Transcript, question_id: str) -> bool:
+    """True when the candidate skipped the question and never answered it.
+
+    Its score still counts in the scorecard, but progress (stats, drill) treats it as not
+    attempted rather than as a weak topic.
+    """
+    own = [t for t in transcript.turns if t.question_id == question_id]
+    answered = any(t.kind is TurnKind.ANSWER and t.text.strip() for t in own)
+    return not answered and any(t.meta.action == "skip" for t in own)
 
 
 def aggregate(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from mockloop.content import ContentError, Problem, display_path, read_yaml
@@ -29,6 +29,11 @@ class ScriptedCandidate:
         self._in_order: Iterator[str] = iter(in_order or [])
         self._keyed = by_question is not None
         self.answered: defaultdict[str, int] = defaultdict(int)
+
+    def unknown_keys(self, question_ids: Iterable[str]) -> list[str]:
+        """Answer-file keys that name none of these questions (a typo would skip silently)."""
+        known = set(question_ids)
+        return [key for key in self._by_question if key not in known]
 
     def reply(self, prompt: Prompt) -> Reply:
         """The next prepared answer for this prompt, or move on."""

@@ -8,6 +8,7 @@ that breaks that order is a regression a CI job can catch.
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from enum import StrEnum
@@ -130,11 +131,22 @@ class SimulatedCandidate:
         if self.mode is SimulatedMode.STRONG:
             probed = next((f.probes for f in question.follow_ups if f.ask == asked), None)
             if probed is None:
-                return question.reference_answer
+                # A stretch question: a short, on-point reply, as a strong candidate gives one.
+                return _first_sentences(question.reference_answer, 60)
             return question.key_point(probed).text.capitalize() + "."
         if self.mode is SimulatedMode.PARTIAL:
             return "I think it depends on the use case; I would have to look into it."
         return "I'm not sure."
+
+
+def _first_sentences(text: str, words: int) -> str:
+    """Whole sentences from the start of `text`, up to about `words` words (at least one)."""
+    kept: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+        if kept and len(" ".join([*kept, sentence]).split()) > words:
+            break
+        kept.append(sentence)
+    return " ".join(kept)
 
 
 class LLMCandidate:

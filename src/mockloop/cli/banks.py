@@ -9,6 +9,7 @@ import typer
 
 from mockloop.cli.errors import ExitStatus, MockloopGroup
 from mockloop.cli.sandboxing import RequireSandboxOption
+from mockloop.rounds import Round
 
 app = typer.Typer(
     cls=MockloopGroup,
@@ -17,19 +18,40 @@ app = typer.Typer(
 )
 
 
-@app.command("list", epilog="Example: mockloop banks list --markdown")
+@app.command("list", epilog="Example: mockloop banks list --questions --round coding")
 def list_banks(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the coverage table as markdown.")
     ] = False,
+    questions: Annotated[
+        bool,
+        typer.Option(
+            "--questions", help="List every question: id, round, topic, difficulty, title."
+        ),
+    ] = False,
+    round_: Annotated[
+        list[Round] | None,
+        typer.Option("--round", "-r", metavar="ROUND", help="With --questions: only this round."),
+    ] = None,
+    topic: Annotated[
+        list[str] | None,
+        typer.Option("--topic", "-t", metavar="TOPIC", help="With --questions: only this topic."),
+    ] = None,
 ) -> None:
-    """Show rounds, topics and question counts by difficulty."""
+    """Show rounds, topics and question counts by difficulty; --questions lists the ids."""
     from mockloop.cli.context import environment
     from mockloop.coverage import cached_coverage, coverage_markdown
     from mockloop.rounds import Difficulty
 
-    result = cached_coverage()
     out = environment().terminal.out
+    if questions:
+        from mockloop.cli.common import library
+        from mockloop.cli.question_list import question_lines
+
+        lines = question_lines(library(), round_ or [], topic or [], out.width)
+        out.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
+        return
+    result = cached_coverage()
     if markdown:
         out.print(coverage_markdown(result), end="", markup=False, highlight=False, soft_wrap=True)
         return
@@ -71,7 +93,7 @@ def validate(
     typer.echo(f"All {result.checked} file(s) valid.", err=True)
 
 
-@app.command(epilog="Example: mockloop banks show rag-hybrid-search --reveal")
+@app.command(epilog="Example: mockloop banks show sd-hybrid-search --reveal")
 def show(
     question_id: Annotated[str, typer.Argument(help="A question id (see `banks list`).")],
     reveal: Annotated[

@@ -69,6 +69,17 @@ def run_and_report(
     record = read_session(path)
     session_id = record.transcript.session.id
     terminal.note(runs.engine_banner(prepared.settings))
+    unused = runs.unmatched_answers(prepared, record.transcript.session)
+    if unused:
+        more = f" and {len(unused) - 5} more" if len(unused) > 5 else ""
+        terminal.err.print(
+            f"warning: {prepared.options.answers}: no question of this session has the id "
+            f"{', '.join(unused[:5])}{more}; those answers are not used (ids: `mockloop banks "
+            "list --questions`)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     _warn_if_cap_unenforceable(prepared, terminal)
     listener = _listener(terminal, record, report.json_output, prepared.options.scripted)
     interviewer = runs.interviewer(
@@ -83,10 +94,16 @@ def run_and_report(
                 path, lib, prepared, env, interviewer=interviewer, listener=listener
             )
             if result.finished:
+                # The judge's retries are shown as they happen, not as a silent wait.
                 chosen = runs.judge(
-                    prepared.settings, prepared.options.samples, on_notice=notify_stderr
+                    prepared.settings,
+                    prepared.options.samples,
+                    on_retry=lambda notice: terminal.note(str(notice)),
+                    on_notice=notify_stderr,
                 )
-                with _busy(terminal, "Scoring the session…"):
+                judge_model = prepared.settings.effective_judge_model
+                scoring = f"Scoring the session with {judge_model}…" if judge_model else None
+                with _busy(terminal, scoring or "Scoring the session…"):
                     card = runs.score(path, lib, chosen)
         except (KeyboardInterrupt, Terminated) as stop:
             status = stop.exit_status if isinstance(stop, Terminated) else ExitStatus.INTERRUPTED
@@ -167,4 +184,4 @@ def welcome(terminal: Terminal, info: SessionInfo) -> None:
         "Type /help on a line of its own for /hint, /pause, /skip, /quit and more.",
         "Ctrl-C pauses or quits. Every answer is saved as you go: `mockloop resume`.",
     ]
-    terminal.err.print(Panel("\n".join(lines), title="mockloop", title_align="left", expand=False))
+    terminal.err.print(Panel("\n".join(lines), title="mockloop", title_align="left", expand=True))

@@ -55,6 +55,15 @@ def interview(
     seed: Annotated[
         int | None, typer.Option(metavar="SEED", help="Seed for reproducible selection.")
     ] = None,
+    question: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--question",
+            "-q",
+            metavar="ID",
+            help="Ask exactly this question (repeatable; ids: `mockloop banks list --questions`).",
+        ),
+    ] = None,
     answers: AnswersOption = None,
     json_output: JsonOption = False,
     no_timer: NoTimerOption = False,
@@ -80,6 +89,7 @@ def interview(
     from mockloop.cli.common import library, prepare, run_and_report, welcome
     from mockloop.cli.context import environment
     from mockloop.cli.reporting import Report
+    from mockloop.errors import UserError
     from mockloop.store import read_session
 
     env = environment(quiet=json_output)
@@ -96,17 +106,23 @@ def interview(
     # Everything that can be wrong with the input is checked before a session file exists.
     prepared = prepare(options, env)
     lib = library()
-    path = runs.start_interview(
-        lib,
-        prepared,
-        round_ or list(Round),
-        topics=topic or (),
-        difficulty=difficulty,
-        count=questions,
-        seed=seed,
-        time_scale=time_scale,
-        timer=not no_timer,
-    )
+    if question:
+        if round_ or topic or difficulty or questions:
+            raise UserError("use --question or --round/--topic/--difficulty/-n, not both")
+        picks = runs.question_picks(lib, question)
+        path = runs.start_drill(lib, prepared, picks, timer=not no_timer)
+    else:
+        path = runs.start_interview(
+            lib,
+            prepared,
+            round_ or list(Round),
+            topics=topic or (),
+            difficulty=difficulty,
+            count=questions,
+            seed=seed,
+            time_scale=time_scale,
+            timer=not no_timer,
+        )
     if env.terminal.interactive and not options.scripted:
         welcome(env.terminal, read_session(path).transcript.session)
     run_and_report(path, prepared, env, Report(json_output, junit, fail_under), outcome="completed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -153,7 +154,9 @@ def stats(
             f"{stat.last_seen:%Y-%m-%d}",
         )
     out.print(topics)
-    weakest = ", ".join(f"{t.topic} ({t.mean:.2f})" for t in result.weakest())
+    weakest = ", ".join(
+        f"{t.topic} ({t.round.replace('_', ' ')}, {t.mean:.2f})" for t in result.weakest()
+    )
     out.print(f"Weakest topics: {weakest}. Practise them with `mockloop drill`.")
     if plot is not None:
         _plot(result, plot)
@@ -161,7 +164,7 @@ def stats(
 
 
 def _plot(result: Stats, path: Path) -> None:
-    """The trend as a PNG: overall score per session, 1-5."""
+    """The trend as a PNG: overall and per-round score per session, dated, on the 1-5 scale."""
     try:
         import matplotlib
 
@@ -169,15 +172,30 @@ def _plot(result: Stats, path: Path) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         raise UserError("--plot needs matplotlib: pip install 'mockloop[plot]'") from None
-    labels = [session_id for session_id, _ in result.trend]
-    values = [score for _, score in result.trend]
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
     figure, axes = plt.subplots(figsize=(8, 3.5), dpi=100)
-    axes.plot(range(len(values)), values, marker="o")
-    axes.set_ylim(1, 5)
-    axes.set_ylabel("Overall score (1-5)")
-    axes.set_title("mockloop: overall score per session")
-    axes.set_xticks(range(len(values)), labels, rotation=30, ha="right", fontsize=7)
+    values = [score for _, score in result.trend]
+    axes.plot(
+        _days(result.trend_dates), values, marker="o", linewidth=2.5, label="Overall", zorder=3
+    )
+    for round_ in Round:
+        points = result.round_points.get(round_.value, [])
+        if points:
+            dates, scores = zip(*points, strict=True)
+            axes.plot(
+                _days(dates), scores, marker=".", linewidth=1, label=SHORT_ROUND[round_.value]
+            )
+    # A little room above 5 and below 1, so a perfect score is not drawn on the border.
+    axes.set_ylim(0.8, 5.2)
+    axes.set_yticks([1, 2, 3, 4, 5])
+    axes.set_ylabel("Score (1-5)")
+    axes.set_title("mockloop: score per session, overall and per round")
+    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     axes.grid(alpha=0.3)
+    axes.legend(loc="lower right", fontsize=8)
     figure.tight_layout()
     try:
         figure.savefig(path, format="png")
@@ -185,6 +203,11 @@ def _plot(result: Stats, path: Path) -> None:
         raise UserError(f"{path}: cannot write the plot: {exc.strerror}") from None
     finally:
         plt.close(figure)
+
+
+def _days(dates: Sequence[datetime]) -> list[float]:
+    """Dates as matplotlib's default date numbers: days since 1970-01-01 UTC."""
+    return [date.timestamp() / 86400 for date in dates]
 
 
 def drill(
@@ -239,14 +262,18 @@ def drill(
     if not picks:
         raise UserError("nothing is due and every question has been seen; come back tomorrow")
     if list_only or not json_output:
-        terminal = env.terminal
+        # The list is the output of --list (stdout, pipeable); before a drill it is a note.
+        console = env.terminal.out if list_only else env.terminal.err
         for number, pick in enumerate(picks, 1):
-            terminal.err.print(
+            console.print(
                 f"{number}. {pick.question_id} [dim]({SHORT_ROUND[pick.round.value]}, "
                 f"{pick.reason})[/dim]",
                 highlight=False,
             )
     if list_only:
+        env.terminal.out.print(
+            "[dim]Practise one: mockloop interview --question ID[/dim]", highlight=False
+        )
         return
     options = runs.RunOptions(
         answers=answers,

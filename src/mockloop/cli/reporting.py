@@ -56,7 +56,8 @@ def report_scorecard(
         terminal.out.print(scorecard(card, lib))
         terminal.out.print(
             f"\nSession {card.session_id} saved to {path}\n"
-            f"Export it: mockloop export {card.session_id} --format md -o {card.session_id}.md"
+            "Quotes, criteria and reference answers: "
+            f"mockloop export {card.session_id} --format md -o {card.session_id}.md"
         )
     if report.fail_under is not None and not passes(card.overall, report.fail_under):
         shown = "no score" if card.overall is None else f"{card.overall:.2f}"

@@ -93,6 +93,7 @@ def score(
     lib = library()
     env = environment(quiet=json_output)
     settings = env.settings(judge_model=judge_model, api_base=api_base)
+    runs.preflight(settings)
     chosen = runs.judge(settings, samples, on_notice=notify_stderr)
     report = Report(json_output, junit, fail_under)
     terminal = env.terminal

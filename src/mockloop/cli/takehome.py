@@ -52,28 +52,34 @@ def _workspace_brief(folder: Path) -> str:
 def list_briefs() -> None:
     """Show the take-home briefs."""
     from rich.table import Table
+    from rich.text import Text
 
     from mockloop.cli.common import library
     from mockloop.cli.context import environment
     from mockloop.models import Round
 
     lib = library()
-    table = Table("Brief", "Topic", "Difficulty", "Time")
+    from mockloop.cli.question_list import short_title
+
+    table = Table(expand=True)
+    table.add_column("Brief", no_wrap=True)
+    table.add_column("Title", ratio=1)
+    table.add_column("Level", no_wrap=True)
+    table.add_column("Time", no_wrap=True)
     for bank in lib.banks:
         if bank.round is Round.TAKEHOME:
             for q in bank.questions:
+                hours = f"{q.time_limit // 3600}h" if q.time_limit >= 3600 else ""
                 table.add_row(
                     q.id,
-                    q.topic,
+                    Text(short_title(q, 60)),
                     q.difficulty.value,
-                    f"{q.time_limit // 3600}h"
-                    if q.time_limit >= 3600
-                    else f"{q.time_limit // 60} min",
+                    hours or f"{q.time_limit // 60} min",
                 )
     environment().terminal.out.print(table)
 
 
-@app.command(epilog="Example: mockloop takehome start takehome-rag-docs ./rag-takehome")
+@app.command(epilog="Example: mockloop takehome start th-rag-docs-qa ./rag-takehome")
 def start(
     brief_id: Annotated[str, typer.Argument(metavar="BRIEF", help="A brief id (see `list`).")],
     folder: Annotated[Path | None, typer.Argument(metavar="DIR", help="Default: ./BRIEF")] = None,

@@ -21,8 +21,8 @@ FRAMING: dict[Round, str] = {
         "architecture, how you would evaluate it, and the trade-offs you are making."
     ),
     Round.TAKEHOME: (
-        "This is the take-home debrief. Walk me through what you built, the choices you made, "
-        "and what you would do with another week."
+        "This is the take-home round. You build the brief in a workspace folder, in your own "
+        "editor; when you submit it, the tests run and then you walk me through your choices."
     ),
 }
 
@@ -60,6 +60,8 @@ class ScriptedInterviewer:
             t.text for t in turns if t.role is Role.CANDIDATE and t.kind is TurnKind.ANSWER
         )
         analysis = analyse(question, answers, self.similarity)
+        if analysis.verdict == "non_answer":
+            return _nudge(question, turns)
         if analysis.verdict != "answer":
             return None  # probing an empty or "I don't know" answer only wastes the clock
         # A wrong claim is the first thing a good interviewer follows up on.
@@ -68,7 +70,11 @@ class ScriptedInterviewer:
             if challenge not in {t.text.strip() for t in turns if t.kind is TurnKind.FOLLOW_UP}:
                 return challenge
         missed = {m.point.id for m in analysis.missed}
+        if not missed:
+            return _stretch(question, turns)
         choice = next((f for f in remaining if f.probes in missed), None)
+        # Something was missed but no follow-up probes it: any unasked one still opens it up.
+        choice = choice or (remaining[0] if remaining else None)
         return choice.ask.strip() if choice else None
 
     def hint(self, question: Question, turns: list[Turn]) -> str:
@@ -97,3 +103,21 @@ class ScriptedInterviewer:
     def _unasked(question: Question, turns: list[Turn]) -> list[FollowUp]:
         asked = {t.text.strip() for t in turns if t.kind is TurnKind.FOLLOW_UP}
         return [f for f in question.follow_ups if f.ask.strip() not in asked]
+
+
+NUDGE = "No problem, let's reason it out together."
+
+
+def _nudge(question: Question, turns: list[Turn]) -> str | None:
+    """After "I don't know": one smaller step into the question, asked once."""
+    asked = [t.text for t in turns if t.kind is TurnKind.FOLLOW_UP]
+    if any(text.startswith(NUDGE) for text in asked):
+        return None
+    step = question.follow_ups[0].ask.strip() if question.follow_ups else ""
+    return f"{NUDGE} {step or 'What is the first thing you would try, and why?'}"
+
+
+def _stretch(question: Question, turns: list[Turn]) -> str | None:
+    """After an answer that covered every key point: push further (scale, budget, failure)."""
+    asked = {t.text.strip() for t in turns if t.kind is TurnKind.FOLLOW_UP}
+    return next((s.strip() for s in question.stretch_follow_ups if s.strip() not in asked), None)

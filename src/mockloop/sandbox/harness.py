@@ -10,6 +10,7 @@ fields led by the nonce; the parent accepts nothing else (see protocol.py).
 The audit hook below is a second line only: the OS sandbox (boundary.py) is the boundary.
 """
 
+import ast
 import contextlib
 import json
 import os
@@ -127,7 +128,8 @@ def _failure(exc: BaseException) -> str:
                 line = last.lineno or 0
                 where = last.line or (lines[line - 1] if 0 < line <= len(lines) else "")
                 where = where.strip()
-            return f"AssertionError: {exc}" if str(exc) else f"AssertionError: {where}"
+            text = f"AssertionError: {exc}" if str(exc) else f"AssertionError: {where}"
+            return text + _compared(exc, where)
         return f"{type(exc).__name__}: {exc}"
     except BaseException:  # a hostile __str__ must not stop the report
         return type(exc).__name__
@@ -162,6 +164,25 @@ def _lock_down(site: str) -> None:
     if site:
         import ctypes  # noqa: F401  numpy imports it; loading it opens libpython, refused later
     sys.addaudithook(_guard_factory())
+
+
+def _compared(exc: BaseException, line: str) -> str:
+    """For `assert got == expected`: both values, evaluated again in the failing frame."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    try:
+        node = ast.parse(line).body[0]
+        test = node.test if isinstance(node, ast.Assert) else None
+        if tb is None or not isinstance(test, ast.Compare) or not isinstance(test.ops[0], ast.Eq):
+            return ""
+        scope = (tb.tb_frame.f_globals, tb.tb_frame.f_locals)
+        got, expected = (
+            eval(ast.unparse(side), *scope) for side in (test.left, test.comparators[0])
+        )
+    except Exception:  # a multi-line assert, or a side that cannot be evaluated again
+        return ""
+    return f" (expected {expected!r:.200}, got {got!r:.200})"
 
 
 def main() -> None:

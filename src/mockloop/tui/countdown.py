@@ -70,6 +70,9 @@ def time_left(prompt: Prompt, now: float) -> TimeLeft:
     """What is left of the prompt's limits at clock time `now`."""
     q = prompt.question_deadline
     r = prompt.round_deadline
+    # One clock that agrees with the round: a question cannot outlast the round it is in.
+    if q is not None and r is not None:
+        q = min(q, r)
     return TimeLeft(q - now if q is not None else None, r - now if r is not None else None)
 
 

@@ -39,6 +39,7 @@ from mockloop.tui.slash import (
     split_command,
 )
 from mockloop.tui.terminal import Terminal
+from mockloop.tui.workspace import TakehomeDesk, is_brief
 
 __all__ = ["SLASH_COMMANDS", "TerminalCandidate"]
 
@@ -68,6 +69,8 @@ class TerminalCandidate:
         self._carry: tuple[str, str] | None = None  # (question id, draft) kept across a /hint
         self._python: Lexer | None = None
         self._answered: set[str] = set()  # questions answered here: no starter code again
+        self._desk = TakehomeDesk(terminal)
+        self._asked: dict[str, str] = {}  # question id -> what /repeat shows (never a hint)
         self.session: PromptSession[str] = PromptSession(
             multiline=True,
             key_bindings=editor_bindings(self.state),
@@ -91,6 +94,13 @@ class TerminalCandidate:
         self.session_id = prompt.session_id or self.session_id
         # The offline scorer's model loads while the person reads and types, not after.
         default_similarity().warm_up()
+        # After a /hint the engine asks again with the hint as its message; /repeat must still
+        # show what was asked, so remember the last message that was not a hint.
+        hinted = self._carry is not None and self._carry[0] == prompt.question.id
+        if not hinted or prompt.question.id not in self._asked:
+            self._asked[prompt.question.id] = prompt.message
+        if is_brief(prompt):
+            self._desk.open(prompt)
         draft = prompt.draft or self._take_carry(prompt) or self._starter(prompt)
         while True:
             text = self._edit(prompt, draft)
@@ -108,6 +118,8 @@ class TerminalCandidate:
                 continue
             command, draft = split_command(text)
             if command is None:
+                if text.strip() and is_brief(prompt):
+                    return self._desk.submit(prompt, text)  # what was typed goes with the folder
                 if text.strip():
                     return self._answer(prompt, text.rstrip())
                 self.terminal.note("Nothing to submit yet: write an answer, or /skip.")
@@ -119,7 +131,8 @@ class TerminalCandidate:
 
     def _answer(self, prompt: Prompt, text: str) -> Reply:
         question = prompt.question
-        if question.tests is not None and question.id not in self._answered:
+        first_code = question.tests is not None and question.starter_code is not None
+        if first_code and not question.workspace and question.id not in self._answered:
             self.terminal.note("Running the tests on your code…")  # they take a few seconds
         self.state.answers.append(text)
         self._answered.add(question.id)
@@ -130,6 +143,8 @@ class TerminalCandidate:
         if command.action is Action.HINT:
             self._carry = (prompt.question.id, draft)  # the engine asks again with no draft
             return Reply(Action.HINT)
+        if command.name == "/submit" or (command.action is Action.RUN_TESTS and is_brief(prompt)):
+            return self._workspace_command(command, draft, prompt)
         if command.action is Action.RUN_TESTS:
             if prompt.question.tests is None:
                 self.terminal.note("This question has no tests to run.")
@@ -145,7 +160,7 @@ class TerminalCandidate:
             self.terminal.table(help_rows())
         elif command.name == "/repeat":
             title = f"{prompt.round.title} · question {prompt.index} of {prompt.total}"
-            self.terminal.message(prompt.message, title=title)
+            self.terminal.message(self._asked.get(prompt.question.id, prompt.message), title=title)
         elif command.name == "/time":
             self.terminal.say(f"Time left: {time_left(prompt, self.clock.now()).describe()}")
         elif command.name == "/pause":
@@ -153,6 +168,16 @@ class TerminalCandidate:
         elif command.name == "/edit":
             suffix = ".py" if prompt.round is Round.CODING else ".md"
             return edit_in_editor(draft, suffix, self.terminal)
+        return draft
+
+    def _workspace_command(self, command: SlashCommand, draft: str, prompt: Prompt) -> Reply | str:
+        """/run and /submit on a take-home workspace; /submit elsewhere says what it is for."""
+        if not is_brief(prompt):
+            self.terminal.note("/submit hands in a take-home workspace; Esc+Enter sends an answer.")
+            return draft
+        if command.name == "/submit":
+            return self._desk.submit(prompt, draft)
+        self._desk.run_visible(prompt)
         return draft
 
     def _starter(self, prompt: Prompt) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from rich import box
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -10,14 +13,17 @@ from rich.text import Text
 from mockloop.content import Library
 from mockloop.models import QuestionScore, Role, Round, Scorecard, SessionInfo, Turn, TurnKind
 from mockloop.reports import engine_line, fmt_score
+from mockloop.scoring import STUDY_BELOW
 from mockloop.timefmt import clock_time, duration
-from mockloop.tui.terminal import prose
 
 
 def scorecard(card: Scorecard, library: Library) -> RenderableType:
-    """The final scorecard: per round, per question and criterion, evidence and study tips."""
+    """The final scorecard, compact: rounds, one line per question, what to study next.
+
+    Quotes, criteria and reference answers are in the export; a full loop fits two screens.
+    """
     parts: list[RenderableType] = [Text(engine_line(card), style="dim")]
-    rounds = Table(title="Rounds", title_justify="left", expand=False)
+    rounds = Table(title="Rounds", title_justify="left", expand=False, box=box.SIMPLE_HEAD)
     rounds.add_column("Round")
     rounds.add_column("Questions", justify="right")
     rounds.add_column("Score", justify="right")
@@ -25,54 +31,51 @@ def scorecard(card: Scorecard, library: Library) -> RenderableType:
         rounds.add_row(r.round.title, str(r.questions), fmt_score(r.overall))
     rounds.add_row(Text("Overall", style="bold"), "", Text(fmt_score(card.overall), style="bold"))
     parts.append(rounds)
-    for score in card.questions:
-        parts.extend(_question_parts(score, library))
+    parts.append(_questions_table(card, library))
     if card.study_next:
-        parts.append(Text("\nStudy next", style="bold"))
-        parts.append(_bullets(card.study_next))
+        parts.append(Text("Study next", style="bold"))
+        # Text, not markup: bank text such as `Sequence[dict[str, Any]]` must keep its brackets.
+        parts.append(_bullets([Text(_clip(item, 150)) for item in card.study_next[:5]]))
+    weak = [s.question_id for s in card.questions if _weak(s)][:3]
+    if weak:
+        again = " ".join(f"-q {q}" for q in weak)
+        parts.append(Text(f"Practise them again: mockloop interview {again}", style="dim"))
     return Group(*parts)
 
 
-def _question_parts(score: QuestionScore, library: Library) -> list[RenderableType]:
-    """One question's criteria table, what was missed, notes and the reference answer."""
-    question = library.question(score.question_id)
-    by = f" [{score.scored_by}]" if score.scored_by else ""
-    title = Text(f"\n{score.question_id} ({score.topic}): {fmt_score(score.overall)}{by}", "bold")
-    table = Table(expand=True)
-    table.add_column("Criterion", no_wrap=True)
+def _clip(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary (the export has the full text)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _weak(score: QuestionScore) -> bool:
+    return score.overall is None or score.overall < STUDY_BELOW
+
+
+def _questions_table(card: Scorecard, library: Library) -> Table:
+    """One row per question: id, round, score and the first thing that was missed."""
+    table = Table(title="Questions", title_justify="left", expand=True, box=box.SIMPLE_HEAD)
+    table.add_column("Question", no_wrap=True)
     table.add_column("Score", justify="right", no_wrap=True)
-    table.add_column("Why", ratio=1)  # only this column takes the spare width
-    for c in score.criteria:
-        why = c.rationale
-        if c.evidence:
-            why += "\n" + "\n".join(f"“{e.quote}” ({e.supports})" for e in c.evidence[:3])
-        table.add_row(c.criterion, "n/a" if c.score is None else str(c.score), why)
-    prompt = Text(" ".join(question.prompt.split()), style="italic")
-    parts: list[RenderableType] = [title, prompt, table]
-    if score.missed_points:
-        parts.append(Text("Missed", style="bold yellow"))
-        parts.append(_bullets([question.key_point(p).text for p in score.missed_points]))
-    for flag in score.flags:
-        parts.append(Text(f"Note: {flag}", style="yellow"))
-    parts.append(
-        Panel(
-            # prose() joins the bank's hard-wrapped lines into paragraphs that fit the screen.
-            prose(question.reference_answer.strip()),
-            title="Reference answer",
-            title_align="left",
-            border_style="dim",
-        )
-    )
-    return parts
+    table.add_column("Missed", ratio=1, no_wrap=True, overflow="ellipsis")
+    for score in card.questions:
+        question = library.question(score.question_id)
+        missed = [question.key_point(p).text for p in score.missed_points]
+        more = f" (+{len(missed) - 1})" if len(missed) > 1 else ""
+        note = (missed[0] + more) if missed else (score.flags[0] if score.flags else "")
+        table.add_row(score.question_id, fmt_score(score.overall), Text(note))
+    return table
 
 
-def _bullets(items: list[str]) -> Table:
+def _bullets(items: Sequence[str | Text]) -> Table:
     """A bulleted list whose wrapped lines stay indented under their bullet."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=3, justify="right")
     grid.add_column(ratio=1)
     for item in items:
-        grid.add_row("•", item)
+        grid.add_row("•", item if isinstance(item, Text) else Text(item))
     return grid
 
 

@@ -28,6 +28,7 @@ SLASH_COMMANDS: list[SlashCommand] = [
     SlashCommand("/pause", "stop the clock until you press Enter", None),
     SlashCommand("/edit", "open your answer in $EDITOR", None),
     SlashCommand("/run", "run the visible tests on your code (coding round)", Action.RUN_TESTS),
+    SlashCommand("/submit", "hand in the take-home workspace (take-home round)", None),
     SlashCommand("/skip", "skip this question (what you typed is kept)", Action.SKIP),
     SlashCommand("/end", "end the round; what you answered is scored", Action.END_ROUND),
     SlashCommand("/quit", "save and stop; `mockloop resume` continues", Action.QUIT),
