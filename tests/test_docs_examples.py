@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 from mockloop.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[1]
-SESSION_PLACEHOLDER = "2026-11-22-a1b2"
+# Session ids the docs use as examples (the old short form and the current one).
+SESSION_PLACEHOLDERS = ("2026-11-22-a1b2c3d4", "2026-11-22-a1b2")
 
 # Commands that cannot run here, and why. Keep this short: every entry is a doc that can drift.
 SKIP = {
@@ -27,6 +28,7 @@ SKIP = {
     "--judge-model openai": "needs a provider key",
     "mockloop resume": "needs an unfinished session (test_interactive covers resume)",
     "--candidate-model openai": "needs a provider key",
+    "--api-base http://localhost": "needs a local model server",
 }
 # Exit 1 is a documented outcome for some commands (failing tests, a score under --fail-under).
 MAY_FAIL = ("takehome check", "takehome submit", "--fail-under")
@@ -70,6 +72,15 @@ def _scratch(folder: Path, runner: CliRunner) -> dict[str, str]:
     (folder / "my_answers.yaml").write_text("- I would start from the definition.\n")
     (folder / "answers").mkdir()
     (folder / "answers" / "fundamentals.yaml").write_text("- Cosine similarity of embeddings.\n")
+    # Labelled answers for `judge eval --data`: bank questions by id, one correct, one not.
+    (folder / "my_labels.jsonl").write_text(
+        '{"question_id": "rag-hyde", "answer": "HyDE has the model write a hypothetical '
+        "answer and embeds it, because that answer sits closer to the documents "
+        'than the question.", '
+        '"label": "correct"}\n'
+        '{"question_id": "rag-hyde", "answer": "HyDE always '
+        'improves retrieval, so use it everywhere.", "label": "incorrect"}\n'
+    )
     (folder / "question_banks").mkdir()
     bank = ROOT / "tests" / "fixtures" / "question_banks" / "mini.yaml"
     shutil.copy(bank, folder / "question_banks" / "my_bank.yaml")
@@ -79,7 +90,7 @@ def _scratch(folder: Path, runner: CliRunner) -> dict[str, str]:
     assert session is not None, made.stdout
     exported = runner.invoke(app, ["export", session.group(1), "-f", "json", "-o", "review.json"])
     assert exported.exit_code == 0, exported.output
-    return {SESSION_PLACEHOLDER: session.group(1)}
+    return {placeholder: session.group(1) for placeholder in SESSION_PLACEHOLDERS}
 
 
 def test_the_examples_are_found() -> None:

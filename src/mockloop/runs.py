@@ -219,7 +219,8 @@ def preflight(settings: Settings, *, candidate_model: str | None = None) -> None
     ]
     if candidate_model is not None and not candidate_model.startswith("simulated"):
         models.append((candidate_model, "--candidate-model"))
-    checked: set[str] = set()
+    # A Router deployment name carries its own api_base and key variable (config.toml).
+    checked: set[str] = set(settings.router.names) if settings.router is not None else set()
     for model, flag in models:
         if model is None or model in checked:
             continue

@@ -12,8 +12,29 @@ from mockloop.errors import ExitStatus, UserError
 if TYPE_CHECKING:
     from mockloop.batchjobs import ProviderOutcome
     from mockloop.content import Library
+    from mockloop.judges.llm import LLMJudge
+    from mockloop.llm.batches import BatchClient
     from mockloop.ports import Judge
     from mockloop.tui.terminal import Terminal
+
+
+def batch_judge(chosen: Judge) -> LLMJudge:
+    """The judge of a --batch run: a model judge, or a one-line error."""
+    from mockloop.judges.llm import LLMJudge
+
+    if not isinstance(chosen, LLMJudge):
+        raise UserError(
+            "--batch sends judge requests to a model provider: set --judge-model "
+            "(offline key-point scoring uses --jobs N instead)"
+        )
+    return chosen
+
+
+def batch_client(chosen: Judge) -> BatchClient:
+    """The provider's files and batches API for this judge; a provider without one is an error."""
+    from mockloop.llm.batches import BatchClient
+
+    return BatchClient(batch_judge(chosen).gateway.settings)
 
 
 def score_provider_batch(
@@ -30,15 +51,8 @@ def score_provider_batch(
 
     from mockloop.batchcollect import run_batches
     from mockloop.batchjobs import BatchJobs
-    from mockloop.judges.llm import LLMJudge
-    from mockloop.llm.batches import BatchClient
 
-    if not isinstance(chosen, LLMJudge):
-        raise UserError(
-            "--batch sends judge requests to a model provider: set --judge-model "
-            "(offline key-point scoring uses --jobs N instead)"
-        )
-    jobs = BatchJobs(lib, chosen, BatchClient(chosen.gateway.settings))
+    jobs = BatchJobs(lib, batch_judge(chosen), batch_client(chosen))
     show = wait and terminal.interactive and not terminal.plain and not terminal.err.quiet
     progress = Progress(
         "[progress.description]{task.description}",

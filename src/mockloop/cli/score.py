@@ -93,12 +93,18 @@ def score(
     lib = library()
     env = environment(quiet=json_output)
     settings = env.settings(judge_model=judge_model, api_base=api_base)
-    runs.preflight(settings)
     chosen = runs.judge(settings, samples, on_notice=notify_stderr)
     report = Report(json_output, junit, fail_under)
     terminal = env.terminal
+    # Option mistakes first (they need no network), then whether the model can work at all.
     if wait and not batch:
         raise UserError("--wait goes with --batch")
+    workers = 1 if batch else _workers(chosen, jobs)
+    if batch:
+        from mockloop.cli.batchscore import batch_client
+
+        batch_client(chosen)
+    runs.preflight(settings)
     if len(paths) == 1 and not all_sessions and not batch:
         card = runs.score(paths[0], lib, chosen)
         report_scorecard(card, paths[0], lib, terminal, report, outcome="scored")
@@ -109,7 +115,6 @@ def score(
 
         outcome = score_provider_batch(paths, lib, chosen, terminal, rescore=rescore, wait=wait)
     else:
-        workers = _workers(chosen, jobs)
         outcome = _score_batch(
             paths, lib, chosen, terminal, concurrency=concurrency, rescore=rescore, jobs=workers
         )

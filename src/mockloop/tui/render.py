@@ -65,6 +65,8 @@ def _questions_table(card: Scorecard, library: Library) -> Table:
         missed = [question.key_point(p).text for p in score.missed_points]
         more = f" (+{len(missed) - 1})" if len(missed) > 1 else ""
         note = (missed[0] + more) if missed else (score.flags[0] if score.flags else "")
+        if score.scored_by:  # e.g. the judge model failed and the offline judge scored it
+            note = f"[{score.scored_by}] {note}"
         table.add_row(score.question_id, fmt_score(score.overall), Text(note))
     return table
 
