@@ -271,9 +271,15 @@ def test_ctrl_c_keeps_the_scorecards_in_flight_and_starts_nothing_new(
         time.sleep(0.2)
         judge.release.set()
 
-    threading.Thread(target=interrupt_when_two_are_in_flight, daemon=True).start()
-    with pytest.raises(KeyboardInterrupt):
-        score_many(paths, builtin_library, judge, concurrency=2)
+    # A run started in the background (nohup, CI) inherits SIGINT ignored; Ctrl-C is what this
+    # test is about, so it installs Python's own handler for its duration.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        threading.Thread(target=interrupt_when_two_are_in_flight, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            score_many(paths, builtin_library, judge, concurrency=2)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     scored = [p.name for p in paths if read_session(p).scorecards]
     assert scored == ["t000.jsonl", "t001.jsonl"]  # the two in flight, and nothing queued
 

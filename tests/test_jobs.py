@@ -72,7 +72,13 @@ def test_a_real_sigint_keeps_finished_scorecards_and_a_rerun_scores_the_rest(
         "2",
     ]
     child = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy()
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+        # A suite started in the background inherits SIGINT ignored; the child must hear Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not any(read_session(p).scorecards for p in paths[:8]):
