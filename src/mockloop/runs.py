@@ -12,6 +12,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# The engines a run is built from live in engines.py; runs is where callers find them.
+from mockloop.engines import OFFLINE_BANNER as OFFLINE_BANNER
+from mockloop.engines import engine_banner as engine_banner
+from mockloop.engines import gateway as gateway
+from mockloop.engines import interviewer as interviewer
+from mockloop.engines import judge as judge
 from mockloop.errors import ExitStatus, UserError
 from mockloop.rounds import Difficulty, Round
 
@@ -20,10 +26,8 @@ if TYPE_CHECKING:
     from mockloop.content import Library
     from mockloop.drill import Attempt
     from mockloop.environment import Environment
-    from mockloop.llm.errors import RetryNotice
-    from mockloop.llm.gateway import Gateway
     from mockloop.models import Question, Scorecard, SessionInfo
-    from mockloop.ports import Candidate, Interviewer, Judge, Listener, RunSummary, StreamView
+    from mockloop.ports import Candidate, Interviewer, Judge, Listener, RunSummary
     from mockloop.store import Index
 
 
@@ -62,86 +66,6 @@ class RunOutcome:
     path: Path
     finished: bool  # every round is done (else the session was quit, saved and resumable)
     scorecard: Scorecard | None = None
-
-
-# -- engines -----------------------------------------------------------------------------------
-
-
-def gateway(
-    settings: Settings, model: str, on_retry: Callable[[RetryNotice], None] | None = None
-) -> Gateway:
-    """A litellm gateway for one model (importing mockloop.llm.gateway does not import litellm)."""
-    from mockloop.llm.gateway import Gateway, LLMSettings
-    from mockloop.llm.tokens import CostMeter
-
-    llm = LLMSettings(
-        model=model,
-        api_base=settings.api_base,
-        api_key=settings.api_key,
-        timeout_s=settings.timeout_s,
-        context_tokens=settings.context_tokens,
-        router=settings.router,
-    )
-    return Gateway(llm, meter=CostMeter(settings.max_cost), on_retry=on_retry)
-
-
-def interviewer(
-    settings: Settings,
-    *,
-    on_retry: Callable[[RetryNotice], None] | None = None,
-    stream: Callable[[], StreamView] | None = None,
-) -> Interviewer:
-    """The LLM interviewer when a model is configured, else the scripted one."""
-    if settings.interviewer_model is None:
-        from mockloop.interviewers.scripted import ScriptedInterviewer
-
-        return ScriptedInterviewer()
-    from mockloop.interviewers.llm import LLMInterviewer
-
-    llm = gateway(settings, settings.interviewer_model)
-    return LLMInterviewer(llm, on_retry=on_retry, stream=stream)
-
-
-def judge(
-    settings: Settings,
-    samples: int = 1,
-    *,
-    on_retry: Callable[[RetryNotice], None] | None = None,
-    on_notice: Callable[[str], None] | None = None,
-) -> Judge:
-    """The LLM judge when a judge model is configured, else the key-point scorer.
-
-    A question the model cannot judge is scored by the key-point scorer, labelled as such;
-    `on_notice` hears one line about it; `on_retry` hears each retry as it happens.
-    """
-    from mockloop.judges.keypoints import KeypointJudge
-
-    model = settings.effective_judge_model
-    if model is None:
-        return KeypointJudge()
-    from mockloop.judges.llm import LLMJudge
-
-    return LLMJudge(
-        gateway(settings, model, on_retry),
-        samples=samples,
-        fallback=KeypointJudge,
-        on_notice=on_notice,
-    )
-
-
-def engine_banner(settings: Settings) -> str:
-    """Say plainly which engines will run."""
-    if settings.interviewer_model is None and settings.effective_judge_model is None:
-        return OFFLINE_BANNER
-    model = settings.interviewer_model
-    asks = f"LLM interviewer {model}" if model else "scripted interviewer"
-    scorer = settings.effective_judge_model
-    scores = f"LLM judge {scorer}" if scorer else "key-point scoring"
-    return f"{asks}, {scores}."
-
-
-# One line that fits an 80-column terminal; the README lists example models.
-OFFLINE_BANNER = "Offline: scripted interviewer, key-point scoring. Set MOCKLOOP_MODEL for an LLM."
 
 
 # -- candidates --------------------------------------------------------------------------------
