@@ -179,21 +179,8 @@ class Index:
         self, info: SessionInfo, path: Path, *, ended: bool, card: Scorecard | None = None
     ) -> None:
         """Record (or update) a session's header, and its latest scores, in one transaction."""
-        rounds = ",".join(p.round.value for p in info.plan)
         with self._connect() as db:
-            db.execute(
-                "INSERT INTO sessions (id, path, started_at, rounds, interviewer, ended) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                "path=excluded.path, ended=excluded.ended",
-                (
-                    info.id,
-                    str(path),
-                    info.started_at.isoformat(),
-                    rounds,
-                    shown(info.interviewer),
-                    ended,
-                ),
-            )
+            self._header(db, info, path, ended)
             if card is not None:
                 self._record(db, card)
 
@@ -201,21 +188,25 @@ class Index:
         """Record many sessions and their latest scores in one transaction (one commit, not N)."""
         with self._connect() as db:
             for info, path, ended, card in items:
-                rounds = ",".join(p.round.value for p in info.plan)
-                db.execute(
-                    "INSERT INTO sessions (id, path, started_at, rounds, interviewer, ended) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                    "path=excluded.path, ended=excluded.ended",
-                    (
-                        info.id,
-                        str(path),
-                        info.started_at.isoformat(),
-                        rounds,
-                        shown(info.interviewer),
-                        ended,
-                    ),
-                )
+                self._header(db, info, path, ended)
                 self._record(db, card)
+
+    @staticmethod
+    def _header(db: sqlite3.Connection, info: SessionInfo, path: Path, ended: bool) -> None:
+        rounds = ",".join(p.round.value for p in info.plan)
+        db.execute(
+            "INSERT INTO sessions (id, path, started_at, rounds, interviewer, ended) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "path=excluded.path, ended=excluded.ended",
+            (
+                info.id,
+                str(path),
+                info.started_at.isoformat(),
+                rounds,
+                shown(info.interviewer),
+                ended,
+            ),
+        )
 
     def record_scorecard(self, card: Scorecard) -> None:
         """Store a session's latest scores."""

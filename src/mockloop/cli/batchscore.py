@@ -47,22 +47,13 @@ def score_provider_batch(
     wait: bool,
 ) -> ProviderOutcome:
     """Submit or resume this judge's batches; collect those that are done (all, with --wait)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from mockloop.batchcollect import run_batches
     from mockloop.batchjobs import BatchJobs
+    from mockloop.cli.score import progress_bar
 
     jobs = BatchJobs(lib, batch_judge(chosen), batch_client(chosen))
     show = wait and terminal.interactive and not terminal.plain and not terminal.err.quiet
-    progress = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=terminal.err,
-        disable=not show,
-        transient=True,
-    )
+    progress = progress_bar(terminal, show=show)
     with progress:
         task = progress.add_task("Batch requests answered", total=None)
         try:

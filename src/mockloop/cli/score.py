@@ -20,6 +20,8 @@ from mockloop.cli.reporting import Report, report_scorecard
 from mockloop.errors import ExitStatus, UserError
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from mockloop.batch import BatchOutcome
     from mockloop.content import Library
     from mockloop.ports import Judge
@@ -131,22 +133,13 @@ def _score_batch(
     rescore: bool,
     jobs: int = 1,
 ) -> BatchOutcome:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from mockloop.batch import score_many
     from mockloop.batchpool import score_parallel
 
     started = time.perf_counter()
     show = terminal.interactive and not terminal.plain and not terminal.err.quiet
-    progress = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=terminal.err,
-        disable=not show,
-        transient=True,
-    )
+    progress = progress_bar(terminal, show=show)
     with progress:
         task = progress.add_task("Scoring", total=len(paths))
         advance = lambda _path, _card: progress.advance(task)  # noqa: E731
@@ -178,6 +171,21 @@ def _score_batch(
         + (f"({jobs} processes)." if jobs > 1 else f"(concurrency {concurrency}).")
     )
     return outcome
+
+
+def progress_bar(terminal: Terminal, *, show: bool) -> Progress:
+    """The batch commands' progress bar on stderr, drawn only where a person can see it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=terminal.err,
+        disable=not show,
+        transient=True,
+    )
 
 
 def _workers(chosen: Judge, jobs: int | None) -> int:
