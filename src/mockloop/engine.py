@@ -35,6 +35,7 @@ from mockloop.ports import (
     Listener,
     Prompt,
     Reply,
+    RunSummary,
     SessionLog,
     StopSession,
 )
@@ -421,16 +422,7 @@ class Engine:
             )
             return
         for label in labels:
-            summary = self.code_runner.run(question, code, label)
-            self._emit(
-                Role.SYSTEM,
-                TurnKind.TEST_RUN,
-                summary.text,
-                round_,
-                question_id=question.id,
-                elapsed_s=spent,
-                meta=TurnMeta(tests=summary.record),
-            )
+            self._record_run(round_, question, self.code_runner.run(question, code, label), spent)
             spent = 0.0
 
     def _run_workspace_tests(
@@ -442,15 +434,21 @@ class Engine:
         from mockloop.takehome import run_tests
 
         for label in labels:
-            summary = run_tests(question, Path(folder), label)
-            self._emit(
-                Role.SYSTEM,
-                TurnKind.TEST_RUN,
-                summary.text,
-                round_,
-                question_id=question.id,
-                meta=TurnMeta(tests=summary.record),
-            )
+            self._record_run(round_, question, run_tests(question, Path(folder), label))
+
+    def _record_run(
+        self, round_: Round, question: Question, summary: RunSummary, spent: float = 0.0
+    ) -> None:
+        """A test run as a turn: the text the candidate sees, the counts as typed metadata."""
+        self._emit(
+            Role.SYSTEM,
+            TurnKind.TEST_RUN,
+            summary.text,
+            round_,
+            question_id=question.id,
+            elapsed_s=spent,
+            meta=TurnMeta(tests=summary.record),
+        )
 
     def _finish(self, plan: RoundPlan, question: Question, reason: str) -> None:
         self._event(

@@ -177,7 +177,7 @@ def start_interview(
     timer: bool = True,
 ) -> Path:
     """Plan a session and create its file."""
-    from mockloop.engine import plan_session
+    from mockloop.planning import plan_session
     from mockloop.sessions import start_session
 
     info = plan_session(
@@ -337,7 +337,7 @@ def start_drill(
     library: Library, prepared: PreparedRun, picks: Sequence[tuple[Round, str]], *, timer: bool
 ) -> Path:
     """Create a drill session for the picked questions."""
-    from mockloop.engine import drill_session
+    from mockloop.planning import drill_session
     from mockloop.sessions import start_session
 
     info = drill_session(
