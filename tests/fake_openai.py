@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -41,6 +42,7 @@ class Scripted:
     hang_s: float = 0.0
     usage: dict[str, int] | None = None
     send_usage: bool = True  # False: a provider that reports no usage at all
+    disconnect: bool = False  # close the socket without any answer (a reset, not a refusal)
 
 
 def _words(messages: list[dict[str, Any]]) -> int:
@@ -67,6 +69,7 @@ class FakeOpenAI:
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()  # open keep-alive sockets, closed by stop()
         self.batches = FakeBatches(self._answer_line)
 
     # -- scripting ------------------------------------------------------------------------------
@@ -122,6 +125,10 @@ class FakeOpenAI:
     def hang(self, seconds: float = 30.0) -> FakeOpenAI:
         """Queue a request that gets no answer for `seconds` (cut short when the server stops)."""
         return self._push(Scripted(hang_s=seconds, text="too late"))
+
+    def disconnect(self) -> FakeOpenAI:
+        """Queue a request whose connection is dropped with no answer at all."""
+        return self._push(Scripted(disconnect=True))
 
     def reject_format(self, kind: str = "json_schema") -> FakeOpenAI:
         """Answer 500 to every request whose response_format is `kind`, as llama.cpp's server
@@ -193,12 +200,18 @@ class FakeOpenAI:
         return self
 
     def stop(self) -> None:
-        """Stop serving; hanging requests are released at once."""
+        """Stop serving, as a killed server would: hanging requests are released at once and
+        every open connection is closed, so clients see refused connections from now on."""
         self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self._lock:
+            connections, self._connections = list(self._connections), set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -233,6 +246,18 @@ class _Handler(BaseHTTPRequestHandler):
     # Headers and body go out in separate writes; with Nagle on, a keep-alive client's delayed
     # ACK would add 40 ms to every reply and swamp any latency measured against this server.
     disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        """Track the connection, so that stop() can close it."""
+        super().setup()
+        with self.fake._lock:
+            self.fake._connections.add(self.connection)
+
+    def finish(self) -> None:
+        """Forget the connection once it is done."""
+        with self.fake._lock:
+            self.fake._connections.discard(self.connection)
+        super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the default per-request stderr log."""
@@ -285,6 +310,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(500, EMPTY_QUEUE)
             return
         if item.hang_s and self.fake.wait(item.hang_s):
+            return
+        if item.disconnect:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
             return
         if item.status != 200:
             self._send_error(item.status, item.error, item.headers)

@@ -228,14 +228,24 @@ def test_a_missing_key_says_how_to_set_it(
     assert h.sleeps == [] and fake.requests == []
 
 
-def test_an_unreachable_provider_is_retried_then_named(fake: FakeOpenAI) -> None:
+def test_a_refused_connection_fails_at_once_naming_the_url(fake: FakeOpenAI) -> None:
+    # Nothing listens on the port: waiting and asking again cannot help, so there is no retry.
     closed = f"http://127.0.0.1:{_closed_port()}/v1"
-    h = Harness(fake, api_base=closed, max_retries=1)
+    h = Harness(fake, api_base=closed, max_retries=4)
     with pytest.raises(LLMError) as caught:
         h.complete()
-    assert caught.value.kind == "connection"
-    assert str(caught.value).startswith(f"Cannot reach the provider at {closed}")
-    assert len(h.sleeps) == 1
+    assert caught.value.kind == "connection" and not caught.value.retryable
+    assert str(caught.value).startswith(
+        f"Cannot reach the provider at {closed}: nothing answers there"
+    )
+    assert h.sleeps == []
+
+
+def test_a_dropped_connection_is_retried(fake: FakeOpenAI) -> None:
+    fake.disconnect().reply("back again")
+    h = Harness(fake, max_retries=2)
+    assert h.complete().text == "back again"
+    assert len(h.sleeps) == 1 and len(fake.requests) == 2
 
 
 def test_an_empty_script_fails_loudly(fake: FakeOpenAI, harness: Any) -> None:

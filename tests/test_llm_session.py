@@ -134,6 +134,45 @@ def test_provider_failure_continues_offline_and_says_so(
     assert payload["scorecard"]["judge"]["engine"] == "keypoints"
 
 
+def test_a_server_that_goes_away_mid_round_is_not_retried(
+    fake: FakeOpenAI, tmp_path: Path, use_banks: Callable[..., None]
+) -> None:
+    """A local server stopped mid-interview: no retry loop, a note, the offline interviewer."""
+    use_banks(MINI_BANK)
+    library = load_library([MINI_BANK], content_dirs("rubrics"))
+    info = plan_session(library, [Round.FUNDAMENTALS], interviewer="llm:openai/m", count=1)
+    path = start_session(info)
+    base = fake.base_url
+    sleeps: list[float] = []
+    settings = LLMSettings(model="openai/m", api_base=base, api_key="k", max_retries=4)
+    fake.reply("Welcome to the fundamentals round.")
+
+    answered: list[str] = []
+
+    def answer_then_stop_the_server(prompt: Prompt) -> Reply:
+        if not answered:
+            fake.stop()  # the server is gone before the interviewer decides on a follow-up
+        answered.append(prompt.message)
+        return Reply(Action.ANSWER, ANSWER_1) if len(answered) == 1 else Reply(Action.SKIP)
+
+    run_session(
+        path,
+        library,
+        interviewer=LLMInterviewer(Gateway(settings, sleep=sleeps.append)),
+        candidate=FunctionCandidate(answer_then_stop_the_server),
+        clock=FakeClock(),
+        listener=SilentListener(),
+    )
+    turns = read_session(path).transcript.turns
+    notes = [t.text for t in turns if t.role is Role.SYSTEM and t.meta.interviewer_notice]
+    assert notes[0] == (
+        f"Cannot reach the provider at {base}: nothing answers there. The interview continues "
+        "on the offline interviewer; re-run scoring later with `mockloop score`."
+    )
+    assert sleeps == []  # refused at once, never waited on
+    assert read_session(path).transcript.ended
+
+
 def test_cost_cap_stops_the_session_saved_and_resumable(
     fake: FakeOpenAI, tmp_path: Path, mini_only: None
 ) -> None:

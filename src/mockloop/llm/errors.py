@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -141,6 +142,11 @@ _TEXT_RULES: list[tuple[re.Pattern[str], ErrorRule]] = [
         ErrorRule("connection", True, "Cannot reach the provider{where}"),
     ),
 ]
+# Nothing listens there, or the name does not resolve: retrying in a second will not change
+# that, so the call fails at once and the caller can say so (and fall back) without a wait.
+UNREACHABLE = ErrorRule(
+    "connection", False, "Cannot reach the provider{where}: nothing answers there"
+)
 _PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+:\s*)?(?:\w+Exception\s*-\s*)?")
 _OWNERS = ("litellm", "openai")
 
@@ -151,6 +157,18 @@ def rule_for_class(cls: type[BaseException]) -> ErrorRule | None:
         if klass.__module__.split(".")[0] in _OWNERS and klass.__name__ in ERROR_TABLE:
             return ERROR_TABLE[klass.__name__]
     return None
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether `exc` was caused by a refused connection or a name that does not resolve."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        if isinstance(link, ConnectionRefusedError | socket.gaierror):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return False
 
 
 def provider_of(model: str) -> str:
@@ -194,6 +212,8 @@ def classify(
         if pattern.search(detail) and rule.kind in ("server", "provider", "unknown", "auth"):
             rule = refined
             break
+    if rule.kind in ("connection", "server", "provider", "unknown") and unreachable(exc):
+        rule = UNREACHABLE
     provider = provider_of(model)
     summary = rule.message.format(
         model=model,

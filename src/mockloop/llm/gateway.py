@@ -370,7 +370,9 @@ class Gateway:
         """Seconds to wait before the next attempt; raises when there is to be none."""
         if not error.retryable or attempt == attempts:
             suffix = f"; gave up after {attempt} attempts" if attempt > 1 else ""
-            raise LLMError(error.message + suffix, error.kind, error.retryable) from exc
+            raise LLMError(
+                error.message + suffix, error.kind, error.retryable, error.summary + suffix
+            ) from exc
         wait = retry_after(exc)
         if wait is None:
             return backoff_delay(attempt - 1, self._rng)
