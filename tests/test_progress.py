@@ -129,6 +129,35 @@ def test_history_and_stats_commands(seeded: Index) -> None:
     )
 
 
+def test_a_round_of_skips_shows_skip_not_a_blank_or_a_weak_score() -> None:
+    index = Index()
+    session_id = seed_session(index, 0, {(Round.FUNDAMENTALS, "rag", "q-rag"): 1.0})
+    card = Scorecard(
+        session_id=session_id,
+        judge=OFFLINE,
+        scored_at=DAY0 + timedelta(hours=2),
+        questions=[
+            QuestionScore(
+                question_id="q-rag",
+                round=Round.FUNDAMENTALS,
+                topic="rag",
+                rubric="fundamentals",
+                criteria=[],
+                overall=1.0,
+                flags=["skipped"],
+            )
+        ],
+        rounds=[RoundScore(round=Round.FUNDAMENTALS, overall=1.0, questions=1)],
+        overall=1.0,
+    )
+    index.record_scorecard(card)
+    listed = runner.invoke(app, ["history"])
+    assert listed.exit_code == 0, listed.output
+    (line,) = [row for row in listed.stdout.splitlines() if session_id in row]
+    # Engine, then Code Fund SD TH, All, Status: fundamentals was played, every answer skipped.
+    assert line.split()[3:] == ["offline", "·", "skip", "·", "·", "1.00", "done"], line
+
+
 def test_empty_history_says_how_to_start() -> None:
     result = runner.invoke(app, ["history"])
     assert result.exit_code == 0

@@ -83,8 +83,10 @@ def history(
     table.add_column("All", justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     for row in rows:
+        # A round played but with every question skipped has no score: it says so, not blank.
         per_round = [
-            _score(row.per_round.get(r.value)) if r.value in row.rounds else "·" for r in Round
+            ("·" if r.value not in row.rounds else _score(row.per_round.get(r.value)) or "skip")
+            for r in Round
         ]
         judge = "offline" if row.judge in (None, "keypoints") else row.judge
         engine = row.engine if judge == row.engine else f"{row.engine} ({judge})"
