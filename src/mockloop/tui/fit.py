@@ -23,10 +23,10 @@ def question_limit(height: int) -> int:
     return max(MIN_QUESTION_ROWS, height - EDITOR_ROWS)
 
 
-def fitted_question(console: Console, text: str, title: str, *, height: int | None = None) -> Panel:
-    """The question panel, cut to leave the editor its rows on a screen `height` rows tall."""
+def fitted_question(console: Console, text: str, title: str) -> Panel:
+    """The question panel, cut where needed to leave the editor its rows on `console`'s screen."""
     panel = question_panel(text, title)
-    limit = question_limit(console.size.height if height is None else height)
+    limit = question_limit(console.size.height)
     if _rows(console, panel, console.width) <= limit:
         return panel
     return question_panel(text, title, height=limit, more=MORE)

@@ -72,10 +72,12 @@ class WordWrap(Processor):
 
     def apply_transformation(self, ti: TransformationInput) -> Transformation:
         """The line's fragments with padding before each word that would otherwise be cut."""
+        row = self._row_width(ti.lineno, ti.width)
+        if fragment_list_width(ti.fragments) < row(0):  # most lines: one row, nothing to do
+            return Transformation(ti.fragments)
         chars = explode_text_fragments(ti.fragments)
         widths = [get_cwidth(text) for _, text, *_ in chars]
         spaces = [text == " " for _, text, *_ in chars]
-        row = self._row_width(ti.lineno, ti.width)
         indent = next((i for i, space in enumerate(spaces) if not space), 0)
         # Wrapped code continues under its own indent, unless that leaves too little room.
         pads = pad_points(widths, spaces, row, indent if indent <= row(1) // 2 else 0)
@@ -89,11 +91,14 @@ class WordWrap(Processor):
         return _shifted(fragments, pads)
 
     def _row_width(self, lineno: int, width: int) -> Callable[[int], int]:
+        """Columns of each row of line `lineno`: the width less that row's prefix."""
+        known: dict[int, int] = {}  # asked once per character: measure each row's prefix once
+
         def row(wrap: int) -> int:
-            if self.prefix is None:
-                return width
-            used = fragment_list_width(to_formatted_text(self.prefix(lineno, wrap)))
-            return max(1, width - used)
+            if wrap not in known:
+                prefix = self.prefix(lineno, wrap) if self.prefix else ""
+                known[wrap] = max(1, width - fragment_list_width(to_formatted_text(prefix)))
+            return known[wrap]
 
         return row
 
