@@ -27,7 +27,7 @@ from mockloop.tui.wrap import WordWrap, pad_points
 from screen import Frame, ScreenOutput
 
 SUBMIT = "\x1b\r"
-LEFT, SHIFT_RIGHT = "\x1b[D", "\x1b[1;2C"
+LEFT, SHIFT_RIGHT, UP, DOWN = "\x1b[D", "\x1b[1;2C", "\x1b[A", "\x1b[B"
 BACKSPACE = "\x7f"
 PARAGRAPH = (
     "Hybrid search combines lexical retrieval such as BM25 with dense vector similarity, so "
@@ -69,20 +69,27 @@ def text_rows(frame: Frame) -> list[str]:
     return [row[2:] for row in frame.rows if "Q1/2" not in row]
 
 
-def after_render(screen: ScreenOutput, ready: Callable[[], bool], then: Callable[[], None]) -> None:
-    """Once `ready` holds, wait for the next frame (drawn with that state), then run `then`."""
+def script(
+    screen: ScreenOutput, keys: PipeInput, steps: list[tuple[Callable[[], bool], str]]
+) -> list[Frame]:
+    """In a thread, for each step: once `ready` holds and a later frame was drawn, note that
+    frame, then send the step's keys. Returns the noted frames (filled in as the steps run)."""
+    seen: list[Frame] = []
 
-    def wait() -> None:
-        deadline = time.monotonic() + 10
-        while not ready() and time.monotonic() < deadline:
-            time.sleep(0.005)
-        seen = len(screen.frames)
-        while len(screen.frames) == seen and time.monotonic() < deadline:
-            time.sleep(0.005)
-        time.sleep(0.05)  # a redraw may already be queued behind the one just seen
-        then()
+    def run() -> None:
+        for ready, text in steps:
+            deadline = time.monotonic() + 10
+            while not ready() and time.monotonic() < deadline:
+                time.sleep(0.005)
+            drawn = len(screen.frames)
+            while len(screen.frames) == drawn and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(0.05)  # a redraw may already be queued behind the one just seen
+            seen.append(screen.frames[-1])
+            keys.send_text(text)
 
-    threading.Thread(target=wait, daemon=True).start()
+    threading.Thread(target=run, daemon=True).start()
+    return seen
 
 
 @pytest.mark.parametrize("columns", [60, 80])
@@ -106,16 +113,12 @@ def test_the_cursor_lands_on_a_word_that_moved_to_the_next_row(
     candidate, screen = editor(keys, 60, 24)
     # "with" is the first word of the second row at 60 columns; put the cursor on its "w".
     target = PARAGRAPH.index("with dense")
-    keys.send_text(PARAGRAPH + LEFT * (len(PARAGRAPH) - target))
     buffer = candidate.session.default_buffer
-    after_render(
-        screen,
-        lambda: buffer.cursor_position == target,
-        lambda: keys.send_text("X" + SUBMIT),
-    )
+    seen = script(screen, keys, [(lambda: buffer.cursor_position == target, "X" + SUBMIT)])
+    keys.send_text(PARAGRAPH + LEFT * (len(PARAGRAPH) - target))
     reply = candidate.reply(ask(mini_library))
     assert reply.text == PARAGRAPH[:target] + "X" + PARAGRAPH[target:]
-    frame = next(f for f in reversed(screen.editing("Q1/2")) if "X" not in "".join(f.rows))
+    [frame] = seen
     row, column = frame.cursor
     assert frame.rows[row].startswith("  with dense")  # the word begins the row, after the margin
     assert column == 2  # and the cursor is on its first letter, not in the padding
@@ -131,6 +134,28 @@ def test_a_selection_across_a_wrap_removes_exactly_the_selected_text(
     keys.send_text(SHIFT_RIGHT * (end - start) + BACKSPACE + SUBMIT)
     reply = candidate.reply(ask(mini_library))
     assert reply.text == PARAGRAPH[:start] + PARAGRAPH[end:]
+
+
+def test_up_and_down_walk_the_rows_of_a_wrapped_paragraph(
+    keys: PipeInput, mini_library: Library
+) -> None:
+    candidate, screen = editor(keys, 60, 24)
+    buffer = candidate.session.default_buffer
+    end = len(PARAGRAPH)
+    seen = script(
+        screen,
+        keys,
+        [
+            (lambda: buffer.cursor_position == end, UP),
+            (lambda: buffer.cursor_position < end, DOWN),
+            (lambda: buffer.cursor_position == end, SUBMIT),
+        ],
+    )
+    keys.send_text(PARAGRAPH)
+    assert candidate.reply(ask(mini_library)).text == PARAGRAPH
+    typed, up, down = (frame.cursor for frame in seen)
+    assert up == (typed[0] - 1, typed[1])  # one screen row up, same column
+    assert down == typed
 
 
 # -- the padding itself -------------------------------------------------------------------------
@@ -172,3 +197,13 @@ def test_a_row_never_starts_with_the_space_after_a_word() -> None:
 
 def test_no_padding_when_every_word_fits() -> None:
     assert pad_points([1] * 11, [c == " " for c in "short words"], lambda _: 40) == {}
+
+
+def test_up_from_a_line_lands_on_the_last_row_of_the_line_above() -> None:
+    text = "alpha beta gamma delta\nshort"
+    wrap = WordWrap()
+    below = Document(text, len(text) - 2)  # "sho|rt": column 3 of the second line
+    up = wrap.vertical(below, -1, 12)  # rows: "alpha beta ", "gamma delta", then "short"
+    assert up == text.index("gamma") + 3
+    assert wrap.vertical(Document(text, up), +1, 12) == len(text) - 2
+    assert wrap.vertical(Document(text, 2), -1, 12) is None  # the first row: nowhere to go

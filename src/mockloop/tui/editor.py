@@ -20,6 +20,7 @@ from pathlib import Path
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import Application, get_app, run_in_terminal
 from prompt_toolkit.data_structures import Size
+from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input import Input
 from prompt_toolkit.layout import BufferControl, Window
@@ -33,7 +34,7 @@ from mockloop.ports import Action, Clock, PausableClock, Prompt, Reply
 from mockloop.rounds import Round
 from mockloop.tui.countdown import TOOLBAR_STYLE, Warnings, time_left, toolbar
 from mockloop.tui.fit import EDITOR_ROWS, question_rows
-from mockloop.tui.keys import EditorState, Exit, editor_bindings, menu_bindings
+from mockloop.tui.keys import EditorState, Exit, editor_bindings, line_step, menu_bindings
 from mockloop.tui.signals import exit_status, intercept
 from mockloop.tui.slash import (
     SLASH_COMMANDS,
@@ -82,7 +83,7 @@ class TerminalCandidate:
         self.session: PromptSession[str] = PromptSession(
             multiline=True,
             input_processors=[wrap],
-            key_bindings=editor_bindings(self.state),
+            key_bindings=editor_bindings(self.state, self._vertical),
             completer=SlashCompleter(),
             complete_while_typing=True,
             reserve_space_for_menu=4,  # room for the /command menu without eating a small screen
@@ -94,7 +95,8 @@ class TerminalCandidate:
             output=output,
         )
         self._menu: PromptSession[str] = PromptSession(input=input, output=output)
-        window = _editor_window(self.session)
+        window = self._window = _editor_window(self.session)
+        self._wrap = wrap
         wrap.prefix = window.get_line_prefix  # the "› " and continuation columns on each row
         base_height = window.height
         window.height = lambda: self._height(base_height)
@@ -283,6 +285,13 @@ class TerminalCandidate:
         cap = max(room, EDITOR_ROWS - TOOLBAR_ROWS)
         low = min(dimension.min, cap) if dimension.min_specified else None
         return Dimension(min=low, max=cap)
+
+    def _vertical(self, document: Document, step: int) -> int | None:
+        """Up/Down by screen row, as the editor last drew its lines (whole lines before that)."""
+        info = self._window.render_info
+        if info is None:
+            return line_step(document, step)
+        return self._wrap.vertical(document, step, info.window_width)
 
     def _question_rows(self, message: str, size: Size) -> int:
         """Rows the question (or message) above the editor takes, as the transcript printed it."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 
+from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import AnyFormattedText, StyleAndTextTuples, to_formatted_text
 from prompt_toolkit.formatted_text.utils import fragment_list_width
 from prompt_toolkit.layout.processors import Processor, Transformation, TransformationInput
@@ -18,6 +19,9 @@ from prompt_toolkit.layout.utils import explode_text_fragments
 from prompt_toolkit.utils import get_cwidth
 
 LinePrefix = Callable[[int, int], AnyFormattedText]
+
+
+Place = tuple[int, int]  # (row, column) of a character on screen, column after the row's prefix
 
 
 def pad_points(
@@ -30,7 +34,15 @@ def pad_points(
     A word moves to the next row when it does not fit with the space after it (a space must not
     start a row); a word longer than a whole row is still cut, as before.
     """
+    return _flow(widths, spaces, row, indent)[0]
+
+
+def _flow(
+    widths: Sequence[int], spaces: Sequence[bool], row: Callable[[int], int], indent: int
+) -> tuple[dict[int, int], list[Place]]:
+    """The padding, and where each character (and the cursor cell after the last) lands."""
     pads: dict[int, int] = {}
+    places: list[Place] = []
     wrap = x = 0
     fresh = True  # nothing placed on this row yet
 
@@ -54,10 +66,12 @@ def pad_points(
         for index in range(start, max(end, start + 1)):  # the word, or one space
             if x + widths[index] > row(wrap):
                 break_before(index)
+            places.append((wrap, x))
             x += widths[index]
             fresh = False
         start = max(end, start + 1)
-    return pads
+    places.append((wrap, x) if x < row(wrap) else (wrap + 1, indent))
+    return pads, places
 
 
 class WordWrap(Processor):
@@ -76,11 +90,7 @@ class WordWrap(Processor):
         if fragment_list_width(ti.fragments) < row(0):  # most lines: one row, nothing to do
             return Transformation(ti.fragments)
         chars = explode_text_fragments(ti.fragments)
-        widths = [get_cwidth(text) for _, text, *_ in chars]
-        spaces = [text == " " for _, text, *_ in chars]
-        indent = next((i for i, space in enumerate(spaces) if not space), 0)
-        # Wrapped code continues under its own indent, unless that leaves too little room.
-        pads = pad_points(widths, spaces, row, indent if indent <= row(1) // 2 else 0)
+        pads, _ = self._layout([text for _, text, *_ in chars], row)
         if not pads:
             return Transformation(ti.fragments)
         fragments: StyleAndTextTuples = []
@@ -89,6 +99,43 @@ class WordWrap(Processor):
                 fragments.append(("class:soft-wrap", " " * pads[index]))
             fragments.append(fragment)
         return _shifted(fragments, pads)
+
+    def vertical(self, document: Document, step: int, width: int) -> int | None:
+        """The cursor index one screen row up (`step` -1) or down (+1); None past either end.
+
+        The cursor keeps its screen column as near as the row allows, across wrapped rows and
+        from one line to the next, as in any editor with soft wrap.
+        """
+        lineno = document.cursor_position_row
+        places = self._places(document, lineno, width)
+        row, column = places[document.cursor_position_col]
+        column += self._prefix_width(lineno, row, width)  # the screen column
+        row += step
+        if not 0 <= row <= places[-1][0]:  # past this line's rows: the next line's nearest row
+            lineno += step
+            if not 0 <= lineno < document.line_count:
+                return None
+            places = self._places(document, lineno, width)
+            row = places[-1][0] if step < 0 else 0
+        prefix = self._prefix_width(lineno, row, width)
+        on_row = [i for i, (r, _) in enumerate(places) if r == row]
+        index = max((i for i in on_row if prefix + places[i][1] <= column), default=on_row[0])
+        return document.translate_row_col_to_index(lineno, index)
+
+    def _places(self, document: Document, lineno: int, width: int) -> list[Place]:
+        return self._layout(list(document.lines[lineno]), self._row_width(lineno, width))[1]
+
+    def _layout(
+        self, chars: list[str], row: Callable[[int], int]
+    ) -> tuple[dict[int, int], list[Place]]:
+        widths = [get_cwidth(char) for char in chars]
+        spaces = [char == " " for char in chars]
+        indent = next((i for i, space in enumerate(spaces) if not space), 0)
+        # Wrapped code continues under its own indent, unless that leaves too little room.
+        return _flow(widths, spaces, row, indent if indent <= row(1) // 2 else 0)
+
+    def _prefix_width(self, lineno: int, wrap: int, width: int) -> int:
+        return width - self._row_width(lineno, width)(wrap)
 
     def _row_width(self, lineno: int, width: int) -> Callable[[int], int]:
         """Columns of each row of line `lineno`: the width less that row's prefix."""
