@@ -19,8 +19,12 @@ from pathlib import Path
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import Application, get_app, run_in_terminal
+from prompt_toolkit.data_structures import Size
+from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input import Input
+from prompt_toolkit.layout import BufferControl, Window
+from prompt_toolkit.layout.dimension import AnyDimension, Dimension, to_dimension
 from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from prompt_toolkit.output import Output
 
@@ -29,7 +33,8 @@ from mockloop.errors import ExitStatus
 from mockloop.ports import Action, Clock, PausableClock, Prompt, Reply
 from mockloop.rounds import Round
 from mockloop.tui.countdown import TOOLBAR_STYLE, Warnings, time_left, toolbar
-from mockloop.tui.keys import EditorState, Exit, editor_bindings, menu_bindings
+from mockloop.tui.fit import EDITOR_ROWS, question_rows
+from mockloop.tui.keys import EditorState, Exit, editor_bindings, line_step, menu_bindings
 from mockloop.tui.signals import exit_status, intercept
 from mockloop.tui.slash import (
     SLASH_COMMANDS,
@@ -40,8 +45,11 @@ from mockloop.tui.slash import (
 )
 from mockloop.tui.terminal import Terminal
 from mockloop.tui.workspace import TakehomeDesk, is_brief
+from mockloop.tui.wrap import WordWrap
 
 __all__ = ["SLASH_COMMANDS", "TerminalCandidate"]
+
+TOOLBAR_ROWS = 1  # the countdown toolbar below the editor (countdown.toolbar fits one line)
 
 
 class TerminalCandidate:
@@ -71,9 +79,11 @@ class TerminalCandidate:
         self._answered: set[str] = set()  # questions answered here: no starter code again
         self._desk = TakehomeDesk(terminal)
         self._asked: dict[str, str] = {}  # question id -> what /repeat shows (never a hint)
+        wrap = WordWrap()
         self.session: PromptSession[str] = PromptSession(
             multiline=True,
-            key_bindings=editor_bindings(self.state),
+            input_processors=[wrap],
+            key_bindings=editor_bindings(self.state, self._vertical),
             completer=SlashCompleter(),
             complete_while_typing=True,
             reserve_space_for_menu=4,  # room for the /command menu without eating a small screen
@@ -85,6 +95,12 @@ class TerminalCandidate:
             output=output,
         )
         self._menu: PromptSession[str] = PromptSession(input=input, output=output)
+        window = self._window = _editor_window(self.session)
+        self._wrap = wrap
+        wrap.prefix = window.get_line_prefix  # the "› " and continuation columns on each row
+        base_height = window.height
+        window.height = lambda: self._height(base_height)
+        self._fit: tuple[tuple[str, int, int], int] | None = None  # (message, size) -> its rows
 
     # -- the reply loop -----------------------------------------------------------------------
 
@@ -258,6 +274,33 @@ class TerminalCandidate:
         width = get_app().output.get_size().columns
         return toolbar(prompt, time_left(prompt, self.clock.now()), width)
 
+    def _height(self, base: AnyDimension) -> Dimension:
+        """The editor's rows: at most what the question above it leaves; it scrolls inside."""
+        dimension = to_dimension(base)
+        app = get_app()
+        if self._prompt is None or app.is_done:  # the answer as sent is shown in full
+            return dimension
+        size = app.output.get_size()
+        room = size.rows - self._question_rows(self._prompt.message, size) - TOOLBAR_ROWS
+        cap = max(room, EDITOR_ROWS - TOOLBAR_ROWS)
+        low = min(dimension.min, cap) if dimension.min_specified else None
+        return Dimension(min=low, max=cap)
+
+    def _vertical(self, document: Document, step: int) -> int | None:
+        """Up/Down by screen row, as the editor last drew its lines (whole lines before that)."""
+        info = self._window.render_info
+        if info is None:
+            return line_step(document, step)
+        return self._wrap.vertical(document, step, info.window_width)
+
+    def _question_rows(self, message: str, size: Size) -> int:
+        """Rows the question (or message) above the editor takes, as the transcript printed it."""
+        key = (message, size.columns, size.rows)
+        if self._fit is None or self._fit[0] != key:
+            rows = question_rows(self.terminal.err, message, size.columns, size.rows)
+            self._fit = (key, rows)
+        return self._fit[1]
+
     def _lexer(self) -> Lexer | None:
         if self._prompt is None or self._prompt.round is not Round.CODING:
             return None
@@ -318,6 +361,15 @@ class TerminalCandidate:
         if self._pending_signal:
             self.state.why, self.state.signum = Exit.SIGNAL, self._pending_signal
         return choice
+
+
+def _editor_window(session: PromptSession[str]) -> Window:
+    """The window that shows the session's answer buffer."""
+    for window in session.layout.find_all_windows():
+        control = window.content
+        if isinstance(control, BufferControl) and control.buffer is session.default_buffer:
+            return window
+    raise LookupError("the prompt has no window for its buffer")  # prompt-toolkit changed
 
 
 def edit_in_editor(text: str, suffix: str, terminal: Terminal) -> str:

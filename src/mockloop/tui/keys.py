@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -61,8 +62,22 @@ class EditorState:
         app.exit(result=text)
 
 
-def editor_bindings(state: EditorState) -> KeyBindings:
-    """Esc+Enter submits, Enter runs a /command line, Up/Down recall answers, Ctrl-C asks."""
+Vertical = Callable[[Document, int], int | None]  # the cursor one row up (-1) or down (+1)
+
+
+def line_step(document: Document, step: int) -> int | None:
+    """The cursor one whole line up or down (None past either end): for a window never drawn."""
+    row = document.cursor_position_row + step
+    if not 0 <= row < document.line_count:
+        return None
+    return document.translate_row_col_to_index(row, document.cursor_position_col)
+
+
+def editor_bindings(state: EditorState, vertical: Vertical = line_step) -> KeyBindings:
+    """Esc+Enter submits, Enter runs a /command line, Up/Down recall answers, Ctrl-C asks.
+
+    `vertical` moves the cursor by screen rows, so that Up and Down walk a wrapped paragraph.
+    """
     bindings = KeyBindings()
 
     @bindings.add("escape", "enter")  # most terminals send Alt+Enter as Esc, Enter
@@ -106,10 +121,11 @@ def editor_bindings(state: EditorState) -> KeyBindings:
     @bindings.add("up")
     def _up(event: KeyPressEvent) -> None:
         buffer = event.current_buffer
+        target = None if buffer.complete_state else vertical(buffer.document, -1)
         if buffer.complete_state:
             buffer.complete_previous()
-        elif buffer.document.cursor_position_row > 0:
-            buffer.cursor_up()
+        elif target is not None:
+            buffer.cursor_position = target
         elif not buffer.text or state.browsing(buffer):
             # Only an empty editor (or one showing an earlier answer) walks the history:
             # Up must never replace an answer being written.
@@ -118,10 +134,11 @@ def editor_bindings(state: EditorState) -> KeyBindings:
     @bindings.add("down")
     def _down(event: KeyPressEvent) -> None:
         buffer = event.current_buffer
+        target = None if buffer.complete_state else vertical(buffer.document, +1)
         if buffer.complete_state:
             buffer.complete_next()
-        elif buffer.document.cursor_position_row < buffer.document.line_count - 1:
-            buffer.cursor_down()
+        elif target is not None:
+            buffer.cursor_position = target
         elif state.browsing(buffer):
             state.recall(buffer, +1)
 

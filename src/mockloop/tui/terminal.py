@@ -134,6 +134,16 @@ def prose(text: str) -> RenderableType:
     return Text("\n\n".join(" ".join(p.split()) for p in paragraphs))
 
 
-def question_panel(text: str, title: str) -> Panel:
-    """A question in a frame titled with its round and position."""
-    return Panel(prose(text), title=title, title_align="left", border_style="cyan")
+def question_panel(
+    text: str, title: str, *, height: int | None = None, more: str | None = None
+) -> Panel:
+    """A question framed with its round and position; `height` cuts it and `more` says so."""
+    return Panel(
+        prose(text),
+        title=title,
+        title_align="left",
+        border_style="cyan",
+        height=height,
+        subtitle=Text(more, style="dim") if more else None,
+        subtitle_align="right",
+    )

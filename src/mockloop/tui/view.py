@@ -11,6 +11,7 @@ from rich.text import Text
 from mockloop.models import Event, Role, SessionInfo, Turn, TurnKind
 from mockloop.redact import visible
 from mockloop.store import SessionRecord
+from mockloop.tui.fit import fitted_question
 from mockloop.tui.render import round_summary
 from mockloop.tui.terminal import Terminal, prose, question_panel
 
@@ -48,7 +49,10 @@ class TranscriptView:
         if turn.kind is TurnKind.QUESTION:
             index, total = turn.meta.index, turn.meta.total
             title = f"{turn.round.title} · question {index} of {total}"
-            console.print(question_panel(turn.text, title))
+            if self.show_candidate:  # an answers file: no editor below, the whole question
+                console.print(question_panel(turn.text, title))
+            else:  # the editor opens below: keep the question's first line on screen
+                console.print(fitted_question(console, turn.text, title))
         elif turn.role is Role.INTERVIEWER:
             if self.terminal.take_streamed(turn.text):
                 return
