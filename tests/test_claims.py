@@ -8,6 +8,7 @@ import pytest
 
 from mockloop.adversarial import adversarial_answers
 from mockloop.analysis.injection import strip_instructions
+from mockloop.analysis.text import is_list, is_statement
 from mockloop.bankcheck import answer_score, one_answer_transcript
 from mockloop.content import Library
 from mockloop.interviewers.scripted import ScriptedInterviewer
@@ -232,3 +233,62 @@ def test_an_instruction_to_the_judge_is_still_flagged_and_costs_nothing(
     )
     assert mixed.overall == honest.overall
     assert mixed.flags == ["the answer tries to instruct the judge; those sentences were ignored"]
+
+
+def test_an_alias_in_a_trivial_sentence_is_only_named(
+    judge: KeypointJudge, builtin_library: Library
+) -> None:
+    """ "JSON mode helps parsing." covered json-mode: a sentence round an alias says nothing."""
+    question = builtin_library.question("pe-structured-output")
+    result = verdict(judge, builtin_library, question, "JSON mode helps parsing.")
+    assert "json-mode" not in result.covered_points
+    assert "Named, not explained: json-mode" in result.criteria[0].rationale
+    # Saying what the point says about JSON mode still covers it.
+    stated = "JSON mode makes the output parse as JSON, yet fields can still be missing."
+    assert "json-mode" in verdict(judge, builtin_library, question, stated).covered_points
+
+
+def test_aliases_each_in_a_trivial_sentence_score_like_a_list(
+    judge: KeypointJudge, builtin_library: Library
+) -> None:
+    """Every first alias in a short sentence of its own ("JSON mode helps parsing.")."""
+    templates = ("{} helps parsing.", "{} is truly wonderful.", "{} matters a great deal.")
+    scores = []
+    for question in fundamentals(builtin_library):
+        first = [p.aliases[0] for p in question.key_points if p.aliases]
+        answer = " ".join(
+            templates[i % len(templates)].format(alias[:1].upper() + alias[1:])
+            for i, alias in enumerate(first)
+        )
+        scores.append(score(judge, builtin_library, question, answer))
+    assert mean(scores) <= 2.0, mean(scores)
+    question = builtin_library.question("pe-structured-output")
+    answer = "JSON mode helps parsing. Constrained decoding is truly wonderful."
+    correctness = verdict(judge, builtin_library, question, answer).criteria[0]
+    assert correctness.score == 1, correctness
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["KV cache, batch size, token count", "count, cache, batch, sort", "json mode, cache, count"],
+)
+def test_short_terms_that_can_be_verbs_are_still_a_list(text: str) -> None:
+    assert is_list(text) and not is_statement(text)
+
+
+def test_a_clause_followed_by_short_phrases_is_not_a_list() -> None:
+    sentence = (
+        "In training every position predicts its next token, shifted by one, with a loss each."
+    )
+    assert not is_list(sentence) and is_statement(sentence)
+
+
+def test_aliases_listed_with_noun_verbs_score_as_a_list(
+    judge: KeypointJudge, builtin_library: Library
+) -> None:
+    """Adding "count, cache, batch" to an alias list read it as statements (3.0 on average)."""
+    scores = []
+    for question in fundamentals(builtin_library):
+        first = [p.aliases[0] for p in question.key_points if p.aliases]
+        scores.append(score(judge, builtin_library, question, ", ".join([*first, "count, cache"])))
+    assert mean(scores) <= 2.0, mean(scores)

@@ -9,7 +9,6 @@ item) whose words and meaning agree with the point once the question's own words
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -24,6 +23,8 @@ from mockloop.analysis.misconceptions import (
     make_clause,
     states_claim,
 )
+from mockloop.analysis.signals import probability as expressed
+from mockloop.analysis.signals import signals
 from mockloop.analysis.text import (
     clauses,
     contains_phrase,
@@ -41,17 +42,17 @@ from mockloop.models import KeyPoint, Question
 # A point scoring at least COVERED counts as covered. A span's probability of expressing a
 # point (below) is mapped linearly from [LOW, HIGH] onto a [0, 1] key-point score.
 COVERED = 0.5
-NAMED = 0.2  # a term named in a list or in passing: named, not explained
+# A term named in a list or in passing: named, not explained. Below the judge's first band edge
+# (0.15), so naming every term of a question never lifts correctness off the lowest band.
+NAMED = 0.12
 FRAGMENT = 0.45  # a verbless fragment may come close to a point but never covers it
 EXPRESSED_LOW, EXPRESSED_HIGH = 0.2, 0.8
-# Logistic weights over demoted content-word recall and precision against the point, demoted
-# embedding cosine and a negation mismatch. Fitted on SemEval-2013 *train* only by
-# scripts/fit_keypoint_weights.py (which prints these lines).
-W_RECALL, W_PRECISION, W_COSINE, W_NEGATION, W_BIAS = 1.05, -0.26, 2.22, 0.81, -1.52
-# An alias inside a statement that also says something of its own (at least OWN_WORDS content
-# words beyond the alias and the question's words) covers the point at ALIAS_STATED; an alias
-# alone, in a list or a fragment, is only named. Hand-set (SemEval has no aliases).
+# An alias inside a statement that also says something of its own (more than OWN_WORDS content
+# words beyond the alias and the question's words, or OWN_WORDS of which one agrees with the
+# point) covers the point at ALIAS_STATED; an alias alone, in a list, a fragment or a trivial
+# sentence, is only named. Hand-set (SemEval has no aliases).
 ALIAS_STATED, OWN_WORDS = 0.7, 2
+SHORT = 10  # words: a sentence this short round an alias must agree with the point
 NEGATION = re.compile(
     r"\b(?:not|no|never|none|nothing|cannot|can't|isn't|doesn't|don't|won't|wasn't|aren't|"
     r"didn't|without|neither|nor)\b",
@@ -62,6 +63,9 @@ DENIAL = re.compile(r"\b(?:not|never|no|cannot|\w+n't|won't)\b", re.I)
 RELEVANCE_LOW, RELEVANCE_HIGH = 0.20, 0.70
 OFF_TOPIC = 0.15  # raw similarity to the reference below which a pointless answer is off-topic
 ECHO = 0.8  # share of the answer's content words taken from the question: a restated question
+# ... and the share of the question's content words it repeats: a short answer that reuses a
+# few words of a long question ("it indicates there is sugar in the food") restates nothing.
+RESTATED = 0.5
 MAX_SPANS = 400  # clauses compared with every point: keeps a 50,000-character answer linear
 RELEVANCE_CHARS = 12_000  # closeness to the reference is read on the answer's opening
 
@@ -139,18 +143,6 @@ def scale(value: float, low: float, high: float) -> float:
     return min(1.0, max(0.0, (value - low) / (high - low)))
 
 
-def expressed_probability(recall: float, precision: float, cosine: float, flipped: bool) -> float:
-    """How likely a span expresses a key point: logistic over four demoted signals."""
-    z = (
-        W_RECALL * recall
-        + W_PRECISION * precision
-        + W_COSINE * cosine
-        - W_NEGATION * flipped
-        + W_BIAS
-    )
-    return 1.0 / (1.0 + math.exp(-z))
-
-
 def demote(text: str, question_stems: frozenset[str]) -> str:
     """The text without the content words the question uses (what it adds to the question)."""
     if not question_stems:
@@ -197,25 +189,27 @@ def _spans(answer: str, qstems: frozenset[str], terms: frozenset[str]) -> _Spans
 
 
 def match_point(
-    point: KeyPoint, spans: _Spans, cosines: list[float], qstems: frozenset[str]
+    point: KeyPoint,
+    spans: _Spans,
+    cosines: list[float],
+    qstems: frozenset[str],
 ) -> PointMatch:
     """Score one key point against the answer's spans (demoted words, meaning, aliases)."""
-    target = set(content_stems(point.text)) - qstems or set(content_stems(point.text))
+    every = frozenset(content_stems(point.text))
+    target = every - qstems or every
     if not target:
         return PointMatch(point, 0.0, "none", None)
     point_negated = bool(NEGATION.search(point.text))
     aliases = [stems(a) for a in point.aliases]
-    # Words that only name things: a clause must say something beyond the point's own terms,
-    # and at least a word beyond every term of the bank (or it is a list of terms).
+    # Words that only name things: a clause must say something beyond the terms of the
+    # question's points (or it is a list of terms, or a trivial sentence round one).
     terms = {s for a in point.aliases for s in content_stems(a)}
     best: tuple[float, int] = (0.0, -1)
     named, strength = -1, 0.0
     for index, clause in enumerate(spans.clauses):
         said = spans.said[index]
-        shared = len(target & said)
-        recall, precision = shared / len(target), (shared / len(said) if said else 0.0)
         flipped = point_negated != clause.negated
-        probability = expressed_probability(recall, precision, cosines[index], flipped)
+        probability = expressed(signals(target, said, cosines[index], flipped))
         found = next((a for a in aliases if contains_phrase(clause.stems, a)), None)
         if not (clause.statement or spans.code[index]):
             if found is not None or probability >= EXPRESSED_HIGH:
@@ -231,13 +225,23 @@ def match_point(
         score = scale(probability, EXPRESSED_LOW, EXPRESSED_HIGH)
         if found is not None:
             # Negated ("I won't dwell on requirements") or bare, an alias states nothing.
-            own = {w for w in said - terms - qstems if len(w) > 2}
-            beyond = own - spans.terms
+            # Its own words: neither the question's nor any term of the question's points.
+            own = {w for w in said - spans.terms - qstems if len(w) > 2}
             denied = bool(DENIAL.search(spans.texts[index])) and not point_negated
-            if len(own) >= OWN_WORDS and beyond and not denied:
+            # A short sentence round an alias ("JSON mode helps parsing.") says something only
+            # when one of its own words is one the point uses (its text or other aliases).
+            alias = set(found)
+            others = spans.terms - terms  # other points' terms name those points, not this
+            agrees = bool((said - alias - qstems - others) & ((target | terms) - alias))
+            short = len(words(spans.texts[index])) <= SHORT
+            says = len(own) >= OWN_WORDS and (agrees or (len(own) > OWN_WORDS and not short))
+            if says and not denied:
                 score = max(score, ALIAS_STATED)
-            elif named < 0:
-                named = index
+            else:
+                named = index if named < 0 else named
+                if short and not agrees:
+                    # Nothing but the alias agrees with the point: its words are the alias's.
+                    score = min(score, NAMED)
         if score > best[0]:
             best = (score, index)
     score, index = best
@@ -327,6 +331,7 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
     ]
     content = content_stems(answer)
     echo = sum(1 for s in content if s in qstems) / len(content) if content else 0.0
+    restated = len(qstems & set(content)) / len(qstems) if qstems else 0.0
     # On-topic is judged on every word; how close it gets beyond the question, on demoted ones.
     opening = answer[:RELEVANCE_CHARS]
     topical = sim.similarity(opening, question.reference_answer)
@@ -336,7 +341,7 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
     verdict: Verdict = "answer"
     if len(tokens) <= 15 and _NON_ANSWER.search(answer) and not any(m.covered for m in matches):
         verdict = "non_answer"
-    elif echo >= ECHO and not any(m.covered for m in matches):
+    elif echo >= ECHO and restated >= RESTATED and not any(m.covered for m in matches):
         verdict = "echo"
     elif topical < OFF_TOPIC and not any(m.covered for m in matches) and not wrong:
         verdict = "off_topic"

@@ -196,12 +196,32 @@ def is_statement(text: str) -> bool:
 
 
 def is_list(text: str) -> bool:
-    """True for a comma-separated run of short phrases, most of them without a verb."""
+    """True for a comma-separated run of short phrases, most of them without a verb.
+
+    An item of at most NOUN_PHRASE words without an auxiliary or a subject ("KV cache", "batch
+    size", "count") is a term even though "cache", "batch" and "count" can be verbs: so short an
+    item has no room to say anything. A run that opens with a clause longer than CLAUSE words
+    ("every position predicts its next token, shifted by one, ...") is a statement with trailing
+    phrases, not a list.
+    """
     items = [words(i) for i in re.split(r"[,;/]", text) if words(i)]
     if len(items) < 3 or sum(map(len, items)) / len(items) > 6:
         return False
-    saying = sum(1 for i in items if _says(i) or _SUBJECTS & set(i))
+    if len(items[0]) > CLAUSE and _item_says(items[0]):
+        return False
+    saying = sum(1 for i in items if _item_says(i))
     return saying / len(items) < 0.45
+
+
+NOUN_PHRASE = 3  # the longest list item still read as a term when it has no auxiliary
+CLAUSE = 6  # an opening item longer than any alias, with a verb, is a clause
+
+
+def _item_says(item: list[str]) -> bool:
+    """True when a list item reads as a clause rather than a term."""
+    if _PREDICATES & set(item) or _SUBJECTS & set(item):
+        return True
+    return len(item) > NOUN_PHRASE and _says(item)
 
 
 def _says(tokens: list[str]) -> bool:

@@ -123,9 +123,11 @@ class KeypointJudge:
         # closeness alone: capped by what the answer actually states.
         signal = 0.45 * analysis.coverage + 0.25 * analysis.relevance + 0.3 * analysis.explanation
         signal = min(signal, analysis.coverage + DEPTH_OVER_COVERAGE)
+        # A wrong claim is not depth either: each one costs here as it does in correctness.
+        signal -= MISCONCEPTION_PENALTY * len(analysis.misconceptions)
         if analysis.statement_share < 0.5:
             signal = min(signal, 0.1)  # a list of terms explains nothing
-        score = band(signal)
+        score = band(max(0.0, signal))
         note = ""
         if tests is not None and tests.score is not None and score > tests.score:
             # Code that fails its tests is not high-quality code: quality never outranks them.
