@@ -185,11 +185,8 @@ class BatchJobs:
         with self._db() as db:
             db.execute("UPDATE batch_jobs SET state = 'collected' WHERE id = ?", (job.id,))
 
-    def replies(self, state: BatchState) -> dict[str, LineResult]:
-        """Every answered request of a finished batch, successes and failures, by custom id."""
-        found: dict[str, LineResult] = {}
+    def results(self, state: BatchState) -> Iterator[LineResult]:
+        """Every answered request of a finished batch, successes then failures, as a stream."""
         for file_id in (state.output_file_id, state.error_file_id):
             if file_id:
-                for line in self.client.results(file_id):
-                    found[line.custom_id] = line
-        return found
+                yield from self.client.results(file_id)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from mockloop.batch import SESSION_ERRORS, BatchOutcome, scorecard_on_file
+from mockloop.batch import SESSION_ERRORS, BatchOutcome, CardSink, scorecard_on_file
 from mockloop.content import Library
 from mockloop.models import Scorecard, SessionInfo
 from mockloop.ports import Judge
@@ -65,16 +65,20 @@ def score_parallel(
     jobs: int,
     rescore: bool = False,
     on_done: Callable[[Path, Scorecard | None], None] | None = None,
+    sink: CardSink | None = None,
 ) -> BatchOutcome:
-    """Score sessions in `jobs` processes; skip those this judge already scored."""
-    outcome = BatchOutcome()
+    """Score sessions in `jobs` processes; skip those this judge already scored.
+
+    Each scorecard, new or on file, goes to `sink` as it is known (none is kept here).
+    """
+    outcome = BatchOutcome(sink=sink)
     todo: list[Path] = []
     for path in paths:
         card = None if rescore else scorecard_on_file(path, judge)
         if card is None:
             todo.append(path)
             continue
-        outcome.skipped.append((path, card))
+        outcome.add(path, card, new=False)
         if on_done:
             on_done(path, None)
     if not todo:
@@ -146,6 +150,6 @@ def _keep(
         finally:
             writer.close()
         unindexed.append((info, path, ended, card))
-        outcome.scored.append((path, card))
+        outcome.add(path, card, new=True)
     if on_done:
         on_done(path, card)
