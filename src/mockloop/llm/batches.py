@@ -28,6 +28,10 @@ BATCH_PROVIDERS = (
     "mistral",
     "xai",
 )
+# Providers whose batches litellm can list (litellm/types/utils.py, 1.110): how a create whose
+# answer was lost is found again instead of paid for twice.
+LISTED = ("openai", "azure", "hosted_vllm", "litellm_proxy", "vertex_ai", "xai")
+LIST_PAGES, LIST_PAGE_SIZE = 10, 100  # the newest thousand batches: a lost create is recent
 STREAMED_CONTENT = ("openai", "hosted_vllm", "litellm_proxy", "vertex_ai")
 FINISHED = ("completed", "expired", "failed", "cancelled")
 ENDPOINT = "/v1/chat/completions"
@@ -135,6 +139,31 @@ class BatchClient:
             metadata=metadata,
         )
         return str(made.id)
+
+    def find(self, input_file_id: str, key: str) -> str | None:
+        """The batch already created over this input file or with this key, if one is listed.
+
+        None when the provider has none, or cannot list batches (then a create is the only way
+        on; the README says so).
+        """
+        if self.provider not in LISTED:
+            return None
+        after: str | None = None
+        for _ in range(LIST_PAGES):
+            page = self._call(
+                litellm_module().list_batches, after=after, limit=LIST_PAGE_SIZE
+            )
+            batches = list(getattr(page, "data", None) or [])
+            for batch in batches:
+                metadata = getattr(batch, "metadata", None) or {}
+                if getattr(batch, "input_file_id", None) == input_file_id or (
+                    metadata.get("mockloop_key") == key
+                ):
+                    return str(batch.id)
+            if not batches or not getattr(page, "has_more", False):
+                return None
+            after = str(batches[-1].id)
+        return None
 
     def state(self, batch_id: str) -> BatchState:
         """Ask the provider where a batch stands."""
