@@ -19,7 +19,9 @@ from email.policy import HTTP
 from typing import Any
 
 Answer = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
-ROUTE = re.compile(r"^/(?:v1|openai)/(files|batches)(?:/([^/?]+))?(?:/(content|cancel))?/?(?:\?.*)?$")
+ROUTE = re.compile(
+    r"^/(?:v1|openai)/(files|batches)(?:/([^/?]+))?(?:/(content|cancel))?/?(?:\?.*)?$"
+)
 
 
 class FakeBatches:

@@ -8,18 +8,28 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from mockloop.store import Index
-from test_batch_api import MODEL, fake, said, score, sessions  # noqa: F401 (fake: a fixture)
+from test_batch_api import MODEL, said, score, sessions, verdict_for
 
 from fake_openai import FakeOpenAI
 
 runner = CliRunner()
 CREATE_DELAY_S = 3.0
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    with FakeOpenAI() as server:
+        server.always(verdict_for)
+        server.batches.batch_polls = 0
+        yield server
 
 
 def start_submit(fake: FakeOpenAI, folder: Path) -> subprocess.Popen[str]:
