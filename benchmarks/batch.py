@@ -66,8 +66,10 @@ def write_transcripts(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def throughput(fake_url: str, folder: Path, concurrency: int, count: int) -> float:
-    """Transcripts per second scored in-process by the batch scorer with the LLM judge."""
+def throughput(fake_url: str, folder: Path, concurrency: int, count: int) -> tuple[float, float]:
+    """Transcripts per second scored in-process by the batch scorer with the LLM judge, and the
+    CPU the process obtained meanwhile (CPU seconds over wall seconds: about 1.0 means bound by
+    one core, the GIL's, and less means a busy machine gave it less)."""
     from mockloop.batch import score_many
     from mockloop.content import load_library
     from mockloop.judges.llm import LLMJudge
@@ -78,14 +80,14 @@ def throughput(fake_url: str, folder: Path, concurrency: int, count: int) -> flo
     judge = LLMJudge(Gateway(LLMSettings(model="openai/fake-model", api_base=fake_url)))
     score_many(paths[-1:], library, judge, concurrency=1)  # warm: litellm import, connections
     paths = paths[:-1]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     outcome = score_many(paths, library, judge, concurrency=concurrency)
-    spent = time.perf_counter() - start
+    spent, cpu = time.perf_counter() - start, time.process_time() - cpu
     if len(outcome.scored) != count or outcome.failed:
         raise RuntimeError(
             f"batch at {concurrency}: {len(outcome.scored)} scored, {outcome.failed[:1]}"
         )
-    return count / spent
+    return count / spent, cpu / spent
 
 
 def interrupted_and_resumed(fake_url: str, folder: Path) -> tuple[int, int, int]:
@@ -135,7 +137,7 @@ def run() -> list[Row]:
         for level in LEVELS:
             # Concurrency 1 is a rate: 50 transcripts measure it as well as 200, in 12 s not 50.
             count = BASELINE_TRANSCRIPTS if level == 1 else TRANSCRIPTS
-            rate = throughput(url, folder / f"c{level}", level, count)
+            rate, cores = throughput(url, folder / f"c{level}", level, count)
             base = base or rate
             speedup = rate / base
             # With `count` transcripts, N workers need ceil(count / N) waves: the best speed-up.
@@ -143,8 +145,9 @@ def run() -> list[Row]:
             rows.append(
                 Row(
                     "batch",
-                    f"score {count} transcripts, --concurrency {level}",
-                    f"{rate:.1f}/s, x{speedup:.1f}",
+                    f"score {count} transcripts, --concurrency {level} (CPU obtained; load)",
+                    f"{rate:.1f}/s, x{speedup:.1f} ({cores:.2f} cores; load "
+                    f"{os.getloadavg()[0]:.1f})",
                     f">= x{target:.1f}" if level > 1 else "",
                     speedup >= target if level > 1 else None,
                 )

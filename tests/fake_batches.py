@@ -19,7 +19,9 @@ from email.policy import HTTP
 from typing import Any
 
 Answer = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
-ROUTE = re.compile(r"^/v1/(files|batches)(?:/([^/?]+))?(?:/(content|cancel))?/?(?:\?.*)?$")
+ROUTE = re.compile(
+    r"^/(?:v1|openai)/(files|batches)(?:/([^/?]+))?(?:/(content|cancel))?/?(?:\?.*)?$"
+)
 
 
 class FakeBatches:
@@ -32,6 +34,9 @@ class FakeBatches:
         self.files: dict[str, tuple[str, bytes]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.created = 0  # batches created, so a test can see a resume made no new one
+        self.create_delay_s = 0.0  # how long a create waits before it answers (it exists at once)
+        self.create_seen = threading.Event()  # set when a create request has arrived
+        self.listed = 0  # list requests, so a test can see a lost create was looked for
         self.retrievals = 0
         self._polls: dict[str, int] = {}
         self._ids = itertools.count(1)
@@ -46,14 +51,17 @@ class FakeBatches:
         match = ROUTE.match(path)
         assert match is not None
         kind, ident, action = match.groups()
+        if kind == "batches" and method == "POST" and ident is None:
+            answer = self._create_slowly(json.loads(raw or b"{}"))
+            return answer
         with self._lock:
             if kind == "files" and method == "POST" and ident is None:
                 return 200, self._upload(ctype, raw)
             if kind == "files" and ident in self.files:
                 name, data = self.files[ident]
                 return 200, data if action == "content" else self._file(ident, name, data)
-            if kind == "batches" and method == "POST" and ident is None:
-                return self._create(json.loads(raw or b"{}"))
+            if kind == "batches" and method == "GET" and ident is None:
+                return 200, self._list(path)
             if kind == "batches" and ident in self.batches:
                 return 200, self._retrieve(ident)
         return 404, {"message": f"no such {kind} object: {ident}"}
@@ -84,6 +92,30 @@ class FakeBatches:
             "purpose": "batch",
             "status": "processed",
         }
+
+    def _create_slowly(self, body: dict[str, Any]) -> tuple[int, Any]:
+        # The batch exists the moment the request arrives; only its answer is late (as when a
+        # provider is slow, or the client is interrupted while it waits).
+        with self._lock:
+            answer = self._create(body)
+        self.create_seen.set()
+        time.sleep(self.create_delay_s)
+        return answer
+
+    def _list(self, path: str) -> dict[str, Any]:
+        """Newest first, `limit` at a time after the batch named by `after`, as OpenAI pages."""
+        self.listed += 1
+        query = dict(re.findall(r"[?&]([^=&]+)=([^&]*)", path))
+        newest = list(reversed(self.batches.values()))
+        if (after := query.get("after")) is not None:
+            ids = [b["id"] for b in newest]
+            newest = newest[ids.index(after) + 1 :] if after in ids else []
+        limit = int(query.get("limit") or 20)
+        page = newest[:limit]
+        first, last = (page[0]["id"], page[-1]["id"]) if page else (None, None)
+        more = len(newest) > limit
+        return {"object": "list", "data": page, "first_id": first, "last_id": last,
+                "has_more": more}  # fmt: skip
 
     def _create(self, body: dict[str, Any]) -> tuple[int, Any]:
         source = body.get("input_file_id", "")

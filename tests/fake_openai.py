@@ -62,6 +62,7 @@ class FakeOpenAI:
         self.chunk_chars = chunk_chars  # characters per streamed delta
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.paths: list[str] = []  # every request's path with its query (Azure's api-version)
         self._queue: deque[Scripted] = deque()
         self._respond: Callable[[dict[str, Any]], str] | None = None
         self.rejected_format: str | None = None  # a response_format type answered with a 500
@@ -264,6 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """GET /v1/models, and the files and batches routes."""
+        self.fake.paths.append(self.path)
         if self.fake.batches.handles(self.path):
             self._batch_route("GET", b"")
         elif self.path.rstrip("/").endswith("/models"):
@@ -276,10 +278,13 @@ class _Handler(BaseHTTPRequestHandler):
         """POST /v1/chat/completions."""
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
+        self.fake.paths.append(self.path)
         if self.fake.batches.handles(self.path):
-            self._batch_route("POST", raw)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a killed client
+                self._batch_route("POST", raw)
             return
-        if not self.path.rstrip("/").endswith("/chat/completions"):
+        # OpenAI's /v1/chat/completions, or Azure's /openai/deployments/NAME/chat/completions?...
+        if not self.path.split("?")[0].rstrip("/").endswith("/chat/completions"):
             self._send_error(404, f"no route {self.path}")
             return
         body = json.loads(raw or b"{}")

@@ -186,3 +186,33 @@ def test_a_session_with_an_unknown_question_fails_alone_and_sends_nothing(
     assert "t001: question 'zz-removed' is in no bank in use" in said(result)
     assert len(fake.requests) == 1  # only the good session's request was in the batch
     assert read_session(paths[0]).scorecards and not read_session(paths[1]).scorecards
+
+
+def test_the_streamed_report_covers_new_and_filed_scorecards(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    from mockloop.reports import junit_xml
+
+    paths = sessions(tmp_path / "b", 5)
+    first = runner.invoke(
+        app,
+        ["score", *map(str, paths[:3]), "--batch", "--wait", "--judge-model", MODEL,
+         "--api-base", fake.base_url],
+    )  # fmt: skip
+    assert first.exit_code == 0 and "Scored 3, skipped 0" in said(first), first.output
+    junit = tmp_path / "scores.xml"
+    args = ("--wait", "--json", "--junit", str(junit), "--fail-under", "4.5")
+    result = score(fake, tmp_path / "b", *args)
+    assert result.exit_code == 1, result.output  # every verdict is 4: all below 4.5
+    docs = json.loads(result.stdout)
+    assert sorted(d["session_id"] for d in docs) == sorted(p.stem for p in paths)
+    assert all(d["passed"] is False for d in docs)
+    cards = [(read_session(p).scorecards[-1], read_session(p).transcript) for p in paths]
+    by_id = {card.session_id: (card, t) for card, t in cards}
+    order = [s.get("name", "").split(".")[0] for s in ET.parse(junit).getroot()]
+    expected = junit_xml([by_id[session] for session in order], 4.5)
+    assert junit.read_text() == expected  # the streamed file is the one-shot document
+    root = ET.fromstring(expected)
+    assert root.get("tests") == "5" and root.get("failures") == "5"

@@ -15,19 +15,27 @@ from mockloop.scoring import score_transcript
 from mockloop.sessions import save_scorecard
 from mockloop.store import Index, StoreError, read_session
 
+CardSink = Callable[[Path, Scorecard], None]  # receives each session's scorecard, new or on file
+
 
 @dataclass
 class BatchOutcome:
-    """What a batch did: scored now, skipped (this judge's scorecard is on file), failed and why."""
+    """What a batch did: scored now, skipped (this judge's scorecard is on file), failed and why.
 
-    scored: list[tuple[Path, Scorecard]] = field(default_factory=list)
-    skipped: list[tuple[Path, Scorecard]] = field(default_factory=list)
+    Scorecards are not kept: each is handed to `sink` (the report) the moment it is known, so a
+    batch of ten thousand sessions holds ten thousand paths, not ten thousand scorecards.
+    """
+
+    scored: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
+    sink: CardSink | None = None
 
-    @property
-    def cards(self) -> list[tuple[Path, Scorecard]]:
-        """Every session's scorecard from this judge, new or on file, in file-name order."""
-        return sorted([*self.scored, *self.skipped], key=lambda item: item[0].name)
+    def add(self, path: Path, card: Scorecard, *, new: bool) -> None:
+        """Count a session's scorecard (made now, or found on file) and pass it to the sink."""
+        (self.scored if new else self.skipped).append(path)
+        if self.sink is not None:
+            self.sink(path, card)
 
 
 # A session that cannot be read or scored fails on its own; the batch goes on.
@@ -57,6 +65,7 @@ def score_many(
     rescore: bool = False,
     on_done: Callable[[Path, Scorecard | None], None] | None = None,
     is_error: Callable[[BaseException], str | None] = lambda exc: None,
+    sink: CardSink | None = None,
 ) -> BatchOutcome:
     """Score each session at most `concurrency` at a time; skip those this judge already scored.
 
@@ -64,14 +73,15 @@ def score_many(
     runs on a worker thread; asyncio bounds and collects them. A scorecard is appended to its
     session file the moment it is ready, so an interrupted batch loses at most the sessions in
     flight, and running it again scores only what is missing. `is_error` turns an exception into
-    a per-session failure message (e.g. a provider error); anything else propagates.
+    a per-session failure message (e.g. a provider error); anything else propagates. Each
+    scorecard, new or on file, goes to `sink` as it is known.
     """
-    outcome = BatchOutcome()
+    outcome = BatchOutcome(sink=sink)
     todo = []
     for path in paths:
         card = None if rescore else scorecard_on_file(path, judge)
         if card is not None:
-            outcome.skipped.append((path, card))
+            outcome.add(path, card, new=False)
             if on_done:
                 on_done(path, None)
         else:
@@ -130,7 +140,7 @@ async def _run(
         # Saved on the event loop's thread, one at a time: workers only wait for the judge, and
         # the SQLite index never sees dozens of writers contending for its lock.
         save_scorecard(path, transcript, card, index)
-        outcome.scored.append((path, card))
+        outcome.add(path, card, new=True)
         if on_done:
             on_done(path, card)
 

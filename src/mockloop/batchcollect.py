@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mockloop.batch import SESSION_ERRORS, same_judge, scorecard_on_file
+from mockloop.batch import SESSION_ERRORS, CardSink, same_judge, scorecard_on_file
 from mockloop.batchjobs import POLL_FIRST_S, POLL_MAX_S, BatchJobs, Job, Progress, ProviderOutcome
 from mockloop.judges.llm import verdict_schema
 from mockloop.llm.errors import LLMError, parse_json_object
@@ -32,14 +32,18 @@ def run_batches(
     wait: bool = False,
     on_progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    sink: CardSink | None = None,
 ) -> ProviderOutcome:
-    """Score `paths` through provider batches; without `wait`, collect only finished ones."""
-    outcome = ProviderOutcome()
+    """Score `paths` through provider batches; without `wait`, collect only finished ones.
+
+    Each scorecard, new or on file, goes to `sink` as it is known (none is kept here).
+    """
+    outcome = ProviderOutcome(sink=sink)
     todo = []
     for path in paths:
         card = None if rescore else scorecard_on_file(path, jobs.judge)
         if card is not None:
-            outcome.skipped.append((path, card))
+            outcome.add(path, card, new=False)
         else:
             todo.append(path)
     running = jobs.open_jobs()
@@ -85,42 +89,70 @@ def _total(states: dict[int, BatchState]) -> int:
 def collect(jobs: BatchJobs, job: Job, state: BatchState, outcome: ProviderOutcome) -> None:
     """Score every session of a finished batch from its replies, then close the batch.
 
-    Each scorecard is appended (and fsynced) to its session file as it is made; the index, which
+    Result lines are read as a stream; a session is scored, validated and appended (fsynced) to
+    its file the moment its last reply arrives, and its replies are dropped, so what is held is
+    one batch's request map and the replies of sessions still incomplete. The index, which
     `history --reindex` can rebuild from the files, is updated INDEX_EVERY sessions at a time.
     """
-    replies = jobs.replies(state)
-    batch_id = job.batch_id or ""
+    waiting = dict(jobs.requests_of(job))  # session -> its requests, until all are answered
+    owner = {cid: path for path, requests in waiting.items() for cid, _, _ in requests}
+    got: dict[Path, dict[str, LineResult]] = {}
     unindexed: list[tuple[SessionInfo, Path, bool, Scorecard]] = []
-    for path, requests in jobs.requests_of(job):
-        try:
-            record = read_session(path)
-            on_file = next(
-                (c for c in reversed(record.scorecards) if same_judge(c.judge, jobs.judge.info)),
-                None,
-            )
-            if on_file is not None and on_file.judge.settings.get("batch") == batch_id:
-                outcome.skipped.append((path, on_file))  # saved before an interrupted collection
-                continue
-            transcript = record.transcript
-            if any(cid not in replies for cid, _, _ in requests):
-                outcome.failed.append((path, EXPIRED.format(status=state.status)))
-                continue
-            card = _scorecard(jobs, transcript, requests, replies, outcome, batch_id)
-        except SESSION_ERRORS as exc:
-            outcome.failed.append((path, str(exc)))
-            continue
-        except LLMError as exc:
-            outcome.failed.append((path, f"repair request failed: {exc.summary}"))
-            continue
-        _append(path, card)
-        unindexed.append((transcript.session, path, transcript.ended, card))
-        if len(unindexed) >= INDEX_EVERY:
-            jobs.index.upsert_many(unindexed)
-            unindexed = []
-        outcome.scored.append((path, card))
-        outcome.cost_usd += card.judge.settings["usage"].get("cost_usd") or 0.0
-    jobs.index.upsert_many(unindexed)
+    try:
+        for line in jobs.results(state):
+            path = owner.pop(line.custom_id, None)
+            if path is None:
+                continue  # not ours, or a duplicate line
+            replies = got.setdefault(path, {})
+            replies[line.custom_id] = line
+            if len(replies) == len(waiting[path]):
+                _session(jobs, job, path, (waiting.pop(path), got.pop(path)), outcome, unindexed)
+        for path, requests in waiting.items():  # never answered: the batch expired or failed
+            _session(jobs, job, path, (requests, got.pop(path, {})), outcome, unindexed, state)
+    finally:
+        jobs.index.upsert_many(unindexed)  # even after Ctrl-C: what is in the files is indexed
     jobs.close(job)
+
+
+def _session(
+    jobs: BatchJobs,
+    job: Job,
+    path: Path,
+    answered: tuple[list[tuple[str, str, int]], dict[str, LineResult]],
+    outcome: ProviderOutcome,
+    unindexed: list[tuple[SessionInfo, Path, bool, Scorecard]],
+    unfinished: BatchState | None = None,
+) -> None:
+    """Score one session from its replies and save it; `unfinished`: some replies never came."""
+    requests, replies = answered
+    batch_id = job.batch_id or ""
+    try:
+        record = read_session(path)
+        on_file = next(
+            (c for c in reversed(record.scorecards) if same_judge(c.judge, jobs.judge.info)),
+            None,
+        )
+        if on_file is not None and on_file.judge.settings.get("batch") == batch_id:
+            outcome.add(path, on_file, new=False)  # saved before an interrupted collection
+            return
+        if unfinished is not None:
+            outcome.failed.append((path, EXPIRED.format(status=unfinished.status)))
+            return
+        transcript = record.transcript
+        card = _scorecard(jobs, transcript, requests, replies, outcome, batch_id)
+    except SESSION_ERRORS as exc:
+        outcome.failed.append((path, str(exc)))
+        return
+    except LLMError as exc:
+        outcome.failed.append((path, f"repair request failed: {exc.summary}"))
+        return
+    _append(path, card)
+    unindexed.append((transcript.session, path, transcript.ended, card))
+    if len(unindexed) >= INDEX_EVERY:
+        jobs.index.upsert_many(unindexed)
+        unindexed.clear()
+    outcome.cost_usd += card.judge.settings["usage"].get("cost_usd") or 0.0
+    outcome.add(path, card, new=True)
 
 
 def _append(path: Path, card: Scorecard) -> None:

@@ -8,7 +8,9 @@ repaired by a normal request; a session whose replies never came (an expired bat
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -37,7 +39,16 @@ class Job:
 
     id: int
     batch_id: str | None
-    state: str  # submitting (stored, not yet created), submitted, collected
+    # submitting (requests stored), uploaded (input file stored; a create may have been sent),
+    # submitted (batch id stored), collected
+    state: str
+    input_file_id: str | None = None
+    created_at: str = ""
+
+    @property
+    def key(self) -> str:
+        """The client-side idempotency key sent as batch metadata, found again by a listing."""
+        return f"mockloop-{self.id}-{self.created_at}"
 
 
 @dataclass
@@ -50,6 +61,27 @@ class ProviderOutcome(BatchOutcome):
 
 
 Progress = Callable[[int, int], None]  # requests answered, requests in all batches
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block is done, then raise it as usual.
+
+    Around a create and the store of its id: an interrupt in between would leave a batch the
+    provider bills for and the index does not know. Only the main thread can set handlers; a
+    worker thread runs the block as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    heard: list[object] = []
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: heard.append(_signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if heard and previous is not signal.SIG_IGN:
+        raise KeyboardInterrupt
 
 
 class BatchJobs:
@@ -74,8 +106,8 @@ class BatchJobs:
         """This judge's batches not collected yet, oldest first."""
         with self._db() as db:
             rows = db.execute(
-                "SELECT id, batch_id, state FROM batch_jobs WHERE judge = ? AND state != "
-                "'collected' ORDER BY id",
+                "SELECT id, batch_id, state, input_file_id, created_at FROM batch_jobs "
+                "WHERE judge = ? AND state != 'collected' ORDER BY id",
                 (self.key,),
             ).fetchall()
         return [Job(*row) for row in rows]
@@ -113,31 +145,44 @@ class BatchJobs:
         return jobs
 
     def _submit(self, requests: list[tuple[str, str, int]]) -> Job:
+        created = utcnow().isoformat()
         with self._db() as db:  # stored before the upload: an interrupt leaves a job to resume
             cursor = db.execute(
                 "INSERT INTO batch_jobs (judge, model, state, created_at) "
                 "VALUES (?, ?, 'submitting', ?)",
-                (self.key, self.judge.gateway.settings.model, utcnow().isoformat()),
+                (self.key, self.judge.gateway.settings.model, created),
             )
             job_id = int(cursor.lastrowid or 0)
             db.executemany(
                 "INSERT INTO batch_requests VALUES (?, ?, ?, ?, ?)",
                 [(job_id, f"{job_id}-{n}", *req) for n, req in enumerate(requests)],
             )
-        return self.create(Job(job_id, None, "submitting"))
+        return self.create(Job(job_id, None, "submitting", None, created))
 
     def create(self, job: Job) -> Job:
-        """Upload a stored job's requests and start its batch; the id is stored at once."""
-        data = b"\n".join(self._lines(job)) + b"\n"
-        file_id = self.client.upload(data)
-        batch_id = self.client.create(file_id, {"mockloop_job": str(job.id), "judge": self.key})
+        """Start a stored job's batch exactly once; its id is stored before Ctrl-C is heard.
+
+        The input file's id is stored as soon as it is uploaded (state `uploaded`); from then on
+        a create may have reached the provider, so a job found in that state (the process was
+        killed, or the create's answer was lost) is first looked for among the provider's
+        batches, by that file and by the job's key, and only created when it is not there.
+        """
+        file_id = job.input_file_id
+        found = None
+        if file_id is None:
+            file_id = self.client.upload(b"\n".join(self._lines(job)) + b"\n")
+            self._store(job, "UPDATE batch_jobs SET input_file_id = ?, state = 'uploaded'", file_id)
+        else:
+            found = self.client.find(file_id, job.key)
+        metadata = {"mockloop_job": str(job.id), "mockloop_key": job.key, "judge": self.key}
+        with interrupts_deferred():  # a paid batch must not exist without its id on disk
+            batch_id = found or self.client.create(file_id, metadata)
+            self._store(job, "UPDATE batch_jobs SET batch_id = ?, state = 'submitted'", batch_id)
+        return Job(job.id, batch_id, "submitted", file_id, job.created_at)
+
+    def _store(self, job: Job, update: str, value: str) -> None:
         with self._db() as db:
-            db.execute(
-                "UPDATE batch_jobs SET batch_id = ?, input_file_id = ?, state = 'submitted' "
-                "WHERE id = ?",
-                (batch_id, file_id, job.id),
-            )
-        return Job(job.id, batch_id, "submitted")
+            db.execute(f"{update} WHERE id = ?", (value, job.id))
 
     def _lines(self, job: Job) -> Iterator[bytes]:
         sampling = self.judge.sampling()
@@ -185,11 +230,8 @@ class BatchJobs:
         with self._db() as db:
             db.execute("UPDATE batch_jobs SET state = 'collected' WHERE id = ?", (job.id,))
 
-    def replies(self, state: BatchState) -> dict[str, LineResult]:
-        """Every answered request of a finished batch, successes and failures, by custom id."""
-        found: dict[str, LineResult] = {}
+    def results(self, state: BatchState) -> Iterator[LineResult]:
+        """Every answered request of a finished batch, successes then failures, as a stream."""
         for file_id in (state.output_file_id, state.error_file_id):
             if file_id:
-                for line in self.client.results(file_id):
-                    found[line.custom_id] = line
-        return found
+                yield from self.client.results(file_id)

@@ -1,9 +1,11 @@
 """Score many sessions offline on every core: a process pool, results saved as they finish.
 
 Key-point scoring is CPU-bound Python, so threads share one core under the GIL; processes do
-not. Workers only read and score; the parent appends each scorecard and indexes it, one writer,
-the moment it arrives. At most a few sessions per worker are in flight, so memory stays flat in
-the number of transcripts, and Ctrl-C keeps what is in flight and starts nothing new.
+not. Each worker reads, scores and appends the scorecard to its session's file (fsynced: each
+file has one writer, and the fsyncs of several workers overlap instead of queueing in the
+parent); the parent indexes what arrives, the index's one writer. At most a few sessions per
+worker are in flight, so memory stays flat in the number of transcripts, and Ctrl-C keeps what
+is in flight and starts nothing new.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from mockloop.batch import SESSION_ERRORS, BatchOutcome, scorecard_on_file
+from mockloop.batch import SESSION_ERRORS, BatchOutcome, CardSink, scorecard_on_file
 from mockloop.content import Library
 from mockloop.models import Scorecard, SessionInfo
 from mockloop.ports import Judge
@@ -52,6 +54,11 @@ def _score(path: Path) -> Result:
     try:
         transcript = read_session(path).transcript
         card = score_transcript(transcript, library, judge)
+        writer = SessionWriter(path)
+        try:
+            writer.scorecard(card)  # durable before the parent counts it as done
+        finally:
+            writer.close()
     except SESSION_ERRORS as exc:
         return str(exc)
     return transcript.session, transcript.ended, card
@@ -65,16 +72,20 @@ def score_parallel(
     jobs: int,
     rescore: bool = False,
     on_done: Callable[[Path, Scorecard | None], None] | None = None,
+    sink: CardSink | None = None,
 ) -> BatchOutcome:
-    """Score sessions in `jobs` processes; skip those this judge already scored."""
-    outcome = BatchOutcome()
+    """Score sessions in `jobs` processes; skip those this judge already scored.
+
+    Each scorecard, new or on file, goes to `sink` as it is known (none is kept here).
+    """
+    outcome = BatchOutcome(sink=sink)
     todo: list[Path] = []
     for path in paths:
         card = None if rescore else scorecard_on_file(path, judge)
         if card is None:
             todo.append(path)
             continue
-        outcome.skipped.append((path, card))
+        outcome.add(path, card, new=False)
         if on_done:
             on_done(path, None)
     if not todo:
@@ -140,12 +151,7 @@ def _keep(
         card = None
     else:
         info, ended, card = result
-        writer = SessionWriter(path)
-        try:
-            writer.scorecard(card)  # durable before it counts as done
-        finally:
-            writer.close()
         unindexed.append((info, path, ended, card))
-        outcome.scored.append((path, card))
+        outcome.add(path, card, new=True)
     if on_done:
         on_done(path, card)

@@ -23,6 +23,7 @@ ENV_NAMES: dict[str, str] = {
     "judge_model": "MOCKLOOP_JUDGE_MODEL",
     "api_base": "MOCKLOOP_API_BASE",
     "api_key": "MOCKLOOP_API_KEY",
+    "api_version": "MOCKLOOP_API_VERSION",
     "max_cost": "MOCKLOOP_MAX_COST",
     "timeout_s": "MOCKLOOP_TIMEOUT",
     "context_tokens": "MOCKLOOP_CONTEXT_TOKENS",
@@ -51,6 +52,7 @@ class Settings:
     judge_model: str | None = None  # defaults to `model`
     api_base: str | None = None
     api_key: str | None = None
+    api_version: str | None = None  # Azure OpenAI's api-version, e.g. 2024-10-21
     max_cost: float | None = None
     timeout_s: float = 60.0
     context_tokens: int | None = None  # input tokens per call; None: the model's own window

@@ -23,6 +23,7 @@ def gateway(
         model=model,
         api_base=settings.api_base,
         api_key=settings.api_key,
+        api_version=settings.api_version,
         timeout_s=settings.timeout_s,
         context_tokens=settings.context_tokens,
         router=settings.router,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import shutil
+import tempfile
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 from pydantic import BaseModel, Field
 
@@ -78,16 +81,57 @@ def passes(score: float | None, threshold: float) -> bool:
 
 def junit_xml(sessions: Sequence[tuple[Scorecard, Transcript]], threshold: float | None) -> str:
     """JUnit XML: a suite per session and round, a case per question, failed below the mark."""
-    mark = DEFAULT_PASS_MARK if threshold is None else threshold
-    root = ET.Element("testsuites", name="mockloop")
-    total = failures = 0
-    for card, transcript in sessions:
-        added, failed = _add_session(root, card, transcript, mark)
-        total, failures = total + added, failures + failed
-    root.set("tests", str(total))
-    root.set("failures", str(failures))
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    writer = JunitWriter(threshold)
+    try:
+        for card, transcript in sessions:
+            writer.add(card, transcript)
+        out = io.StringIO()
+        writer.finish(out)
+        return out.getvalue()
+    finally:
+        writer.close()
+
+
+class JunitWriter:
+    """JUnit XML written one session at a time, so a report of thousands holds one in memory.
+
+    The root's totals come first in the file but are known only at the end: the suites go to an
+    unnamed scratch file as they come, and `finish` writes the root around them.
+    """
+
+    def __init__(self, threshold: float | None) -> None:
+        self.mark = DEFAULT_PASS_MARK if threshold is None else threshold
+        self.tests = self.failures = 0
+        # Closed by close(); it lives as long as the report, not one block.
+        self._body = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+
+    def add(self, card: Scorecard, transcript: Transcript) -> None:
+        """Append the suites of one scored session."""
+        root = ET.Element("testsuites")
+        added, failed = _add_session(root, card, transcript, self.mark)
+        self.tests, self.failures = self.tests + added, self.failures + failed
+        for suite in root:
+            ET.indent(suite, level=1)
+            suite.tail = "\n"
+            self._body.write("  " + ET.tostring(suite, encoding="unicode"))
+
+    def finish(self, out: TextIO) -> None:
+        """Write the whole document to `out`."""
+        root = ET.Element(
+            "testsuites", name="mockloop", tests=str(self.tests), failures=str(self.failures)
+        )
+        head = ET.tostring(root, encoding="unicode", xml_declaration=True)
+        if not self.tests:
+            out.write(head + "\n")
+            return
+        out.write(head.removesuffix(" />") + ">\n")
+        self._body.seek(0)
+        shutil.copyfileobj(self._body, out)
+        out.write("</testsuites>\n")
+
+    def close(self) -> None:
+        """Drop the scratch file."""
+        self._body.close()
 
 
 def _add_session(

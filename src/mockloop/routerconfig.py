@@ -13,7 +13,7 @@ from typing import Any
 from mockloop.errors import MockloopError
 
 STRATEGIES = ("simple-shuffle", "least-busy", "usage-based-routing-v2", "latency-based-routing")
-DEPLOYMENT_KEYS = ("name", "model", "api_base", "api_key_env", "rpm", "tpm")
+DEPLOYMENT_KEYS = ("name", "model", "api_base", "api_key_env", "api_version", "rpm", "tpm")
 ROUTER_KEYS = ("deployments", "num_retries", "cooldown_s", "allowed_fails", "fallbacks", "strategy")
 
 
@@ -29,6 +29,7 @@ class Deployment:
     model: str  # the litellm model it is served by, e.g. azure/gpt-4o-eu
     api_base: str | None = None
     api_key: str | None = None  # read from the variable named by api_key_env
+    api_version: str | None = None  # Azure OpenAI's api-version for this deployment
     rpm: int | None = None
     tpm: int | None = None
 
@@ -91,11 +92,15 @@ def _deployment(data: Any, where: str) -> Deployment:
         key = os.environ.get(str(variable))
         if not key:
             raise RouterConfigError(f"{where}.api_key_env: the variable {variable} is not set")
+    version = data.get("api_version")
+    if version is not None and (not isinstance(version, str) or not version.strip()):
+        raise RouterConfigError(f'{where}.api_version: must be a string such as "2024-10-21"')
     return Deployment(
         name=data["name"].strip(),
         model=data["model"].strip(),
         api_base=data.get("api_base"),
         api_key=key,
+        api_version=version.strip() if version else None,
         rpm=_number(data, "rpm", None, where, int),
         tpm=_number(data, "tpm", None, where, int),
     )

@@ -10,6 +10,7 @@ import typer
 from mockloop.errors import ExitStatus, UserError
 
 if TYPE_CHECKING:
+    from mockloop.batch import CardSink
     from mockloop.batchjobs import ProviderOutcome
     from mockloop.content import Library
     from mockloop.judges.llm import LLMJudge
@@ -45,6 +46,7 @@ def score_provider_batch(
     *,
     rescore: bool,
     wait: bool,
+    sink: CardSink | None = None,
 ) -> ProviderOutcome:
     """Submit or resume this judge's batches; collect those that are done (all, with --wait)."""
     from mockloop.batchcollect import run_batches
@@ -63,6 +65,7 @@ def score_provider_batch(
                 rescore=rescore,
                 wait=wait,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+                sink=sink,
             )
         except KeyboardInterrupt:
             terminal.err.print(

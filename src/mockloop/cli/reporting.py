@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
@@ -34,11 +35,68 @@ class Report:
         xml = junit_xml(
             [(card, read_session(path).transcript) for card, path in sessions], self.fail_under
         )
+        self.save_junit(lambda out: out.write(xml))
+
+    def save_junit(self, write: Callable[[TextIO], object]) -> None:
+        """Write the JUnit file through `write`; a file that cannot be written is one line."""
+        assert self.junit is not None
         try:
-            self.junit.write_text(xml, encoding="utf-8")
+            with self.junit.open("w", encoding="utf-8") as out:
+                write(out)
         except OSError as exc:
             message = f"{self.junit}: cannot write the JUnit report: {exc.strerror}"
             raise UserError(message) from None
+
+
+class BatchReport:
+    """The report of many sessions, written as each scorecard arrives (a batch's `sink`).
+
+    --json prints each session's document as it comes and --junit gathers suites in a scratch
+    file, so memory stays flat in the number of sessions; only the table's two short cells per
+    session and the count below --fail-under are kept.
+    """
+
+    def __init__(self, report: Report, terminal: Terminal) -> None:
+        from mockloop.reports import JunitWriter
+
+        self.report = report
+        self.terminal = terminal
+        self.rows: list[tuple[str, str]] = []  # session, overall: the table, without --json
+        self.below = 0
+        self._printed = 0
+        self._closed = False
+        self._junit = None if report.junit is None else JunitWriter(report.fail_under)
+
+    def __call__(self, path: Path, card: Scorecard) -> None:
+        """Report one session's scorecard."""
+        from mockloop.reports import passes, result_doc
+        from mockloop.store import read_session
+
+        fail_under = self.report.fail_under
+        if fail_under is not None and not passes(card.overall, fail_under):
+            self.below += 1
+        if self._junit is not None:
+            self._junit.add(card, read_session(path).transcript)
+        if self.report.json_output:
+            doc = result_doc(card, path, "scored", fail_under).model_dump_json(indent=2)
+            typer.echo(("[" if not self._printed else ",\n") + doc, nl=False)
+            self._printed += 1
+        else:
+            self.rows.append((path.stem, "n/a" if card.overall is None else f"{card.overall:.2f}"))
+
+    def close(self) -> None:
+        """End the JSON array and write the JUnit file (also after Ctrl-C: valid, if partial)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.report.json_output:
+            typer.echo("]" if self._printed else "[]")
+        if self._junit is not None:
+            junit, self._junit = self._junit, None
+            try:
+                self.report.save_junit(junit.finish)
+            finally:
+                junit.close()
 
 
 def report_scorecard(

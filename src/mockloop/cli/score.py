@@ -16,13 +16,13 @@ from mockloop.cli.options import (
     JunitOption,
     SamplesOption,
 )
-from mockloop.cli.reporting import Report, report_scorecard
+from mockloop.cli.reporting import BatchReport, Report, report_scorecard
 from mockloop.errors import ExitStatus, UserError
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from mockloop.batch import BatchOutcome
+    from mockloop.batch import BatchOutcome, CardSink
     from mockloop.content import Library
     from mockloop.ports import Judge
     from mockloop.tui.terminal import Terminal
@@ -112,15 +112,22 @@ def score(
         report_scorecard(card, paths[0], lib, terminal, report, outcome="scored")
         return
     outcome: BatchOutcome
-    if batch:
-        from mockloop.cli.batchscore import score_provider_batch
+    stream = BatchReport(report, terminal)  # each scorecard is reported as it is known
+    try:
+        if batch:
+            from mockloop.cli.batchscore import score_provider_batch
 
-        outcome = score_provider_batch(paths, lib, chosen, terminal, rescore=rescore, wait=wait)
-    else:
-        outcome = _score_batch(
-            paths, lib, chosen, terminal, concurrency=concurrency, rescore=rescore, jobs=workers
-        )
-    _report_batch(outcome, terminal, report)
+            outcome = score_provider_batch(
+                paths, lib, chosen, terminal, rescore=rescore, wait=wait, sink=stream
+            )
+        else:
+            outcome = _score_batch(
+                paths, lib, chosen, terminal, concurrency=concurrency, rescore=rescore,
+                jobs=workers, sink=stream,
+            )  # fmt: skip
+    finally:
+        stream.close()
+    _report_batch(outcome, terminal, stream)
 
 
 def _score_batch(
@@ -132,6 +139,7 @@ def _score_batch(
     concurrency: int,
     rescore: bool,
     jobs: int = 1,
+    sink: CardSink | None = None,
 ) -> BatchOutcome:
 
     from mockloop.batch import score_many
@@ -146,7 +154,7 @@ def _score_batch(
         try:
             if jobs > 1:
                 outcome = score_parallel(
-                    paths, lib, chosen, jobs=jobs, rescore=rescore, on_done=advance
+                    paths, lib, chosen, jobs=jobs, rescore=rescore, on_done=advance, sink=sink
                 )
             else:
                 outcome = score_many(
@@ -157,6 +165,7 @@ def _score_batch(
                     rescore=rescore,
                     on_done=advance,
                     is_error=_provider_error,
+                    sink=sink,
                 )
         except KeyboardInterrupt:
             terminal.err.print(
@@ -206,36 +215,24 @@ def _provider_error(exc: BaseException) -> str | None:
     return exc.summary if isinstance(exc, LLMError) else None
 
 
-def _report_batch(outcome: BatchOutcome, terminal: Terminal, report: Report) -> None:
-    """Report every session's scorecard from this judge, new or already on file."""
+def _report_batch(outcome: BatchOutcome, terminal: Terminal, stream: BatchReport) -> None:
+    """After the stream of scorecards: failures, the table, --fail-under and the exit status."""
     from rich import box
     from rich.table import Table
 
-    from mockloop.reports import passes, result_doc
-
     # A rerun after an interrupt, or `score --all` over sessions scored at interview time,
-    # skips most sessions: CI must still see, and gate on, all of them.
-    cards = outcome.cards
+    # skips most sessions: CI must still see, and gate on, all of them (the stream had them).
     for path, message in outcome.failed:
         terminal.err.print(f"{path.stem}: {message}", markup=False)
-    report.write_junit([(card, path) for path, card in cards])
-    if report.json_output:
-        docs = [result_doc(card, path, "scored", report.fail_under) for path, card in cards]
-        typer.echo("[" + ",\n".join(d.model_dump_json(indent=2) for d in docs) + "]")
-    elif cards:
+    if stream.rows:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("Session", no_wrap=True)
         table.add_column("Overall", justify="right")
-        for path, card in cards:
-            shown = "n/a" if card.overall is None else f"{card.overall:.2f}"
-            table.add_row(path.stem, shown)
+        for session, shown in sorted(stream.rows):
+            table.add_row(session, shown)
         terminal.out.print(table)
-    below = [
-        path
-        for path, card in cards
-        if report.fail_under is not None and not passes(card.overall, report.fail_under)
-    ]
-    if below:
-        terminal.err.print(f"{len(below)} session(s) below --fail-under {report.fail_under:.2f}.")
-    if below or outcome.failed:
+    fail_under = stream.report.fail_under
+    if stream.below and fail_under is not None:
+        terminal.err.print(f"{stream.below} session(s) below --fail-under {fail_under:.2f}.")
+    if stream.below or outcome.failed:
         raise typer.Exit(ExitStatus.FAILED)

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import SecretStr
+
 from mockloop.errors import UserError
 from mockloop.llm.errors import LLMError, classify
 from mockloop.llm.gateway import LLMSettings
@@ -28,6 +30,10 @@ BATCH_PROVIDERS = (
     "mistral",
     "xai",
 )
+# Providers whose batches litellm can list (litellm/types/utils.py, 1.110): how a create whose
+# answer was lost is found again instead of paid for twice.
+LISTED = ("openai", "azure", "hosted_vllm", "litellm_proxy", "vertex_ai", "xai")
+LIST_PAGES, LIST_PAGE_SIZE = 10, 100  # the newest thousand batches: a lost create is recent
 STREAMED_CONTENT = ("openai", "hosted_vllm", "litellm_proxy", "vertex_ai")
 FINISHED = ("completed", "expired", "failed", "cancelled")
 ENDPOINT = "/v1/chat/completions"
@@ -86,10 +92,28 @@ def parse_line(raw: bytes | str) -> LineResult:
     )
 
 
+def deployment_settings(settings: LLMSettings) -> LLMSettings:
+    """A Router name's first deployment: a batch, and the file it reads, live in one place."""
+    router = settings.router
+    if router is None or settings.model not in router.names:
+        return settings
+    chosen = next(d for d in router.deployments if d.name == settings.model)
+    return settings.model_copy(
+        update={
+            "model": chosen.model,
+            "api_base": chosen.api_base or settings.api_base,
+            "api_key": SecretStr(chosen.api_key) if chosen.api_key else settings.api_key,
+            "api_version": chosen.api_version or settings.api_version,
+            "router": None,
+        }
+    )
+
+
 class BatchClient:
     """Upload, create, poll and download provider batches for one model."""
 
     def __init__(self, settings: LLMSettings) -> None:
+        settings = deployment_settings(settings)
         self.settings = settings
         configure_offline_environment()
         litellm = litellm_module()
@@ -135,6 +159,29 @@ class BatchClient:
             metadata=metadata,
         )
         return str(made.id)
+
+    def find(self, input_file_id: str, key: str) -> str | None:
+        """The batch already created over this input file or with this key, if one is listed.
+
+        None when the provider has none, or cannot list batches (then a create is the only way
+        on; the README says so).
+        """
+        if self.provider not in LISTED:
+            return None
+        after: str | None = None
+        for _ in range(LIST_PAGES):
+            page = self._call(litellm_module().list_batches, after=after, limit=LIST_PAGE_SIZE)
+            batches = list(getattr(page, "data", None) or [])
+            for batch in batches:
+                metadata = getattr(batch, "metadata", None) or {}
+                if getattr(batch, "input_file_id", None) == input_file_id or (
+                    metadata.get("mockloop_key") == key
+                ):
+                    return str(batch.id)
+            if not batches or not getattr(page, "has_more", False):
+                return None
+            after = str(batches[-1].id)
+        return None
 
     def state(self, batch_id: str) -> BatchState:
         """Ask the provider where a batch stands."""
@@ -187,6 +234,8 @@ class BatchClient:
         return (float(live[0]) + float(live[1])) * BATCH_DISCOUNT
 
     def _call(self, function: Callable[..., Any], **kwargs: Any) -> Any:
+        if self.settings.api_version is not None:  # Azure: ?api-version= on every request
+            kwargs["api_version"] = self.settings.api_version
         try:
             return function(
                 custom_llm_provider=self.provider,

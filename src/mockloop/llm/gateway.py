@@ -87,6 +87,7 @@ class LLMSettings(BaseModel):
     model: str
     api_base: str | None = None
     api_key: SecretStr | None = None
+    api_version: str | None = None  # Azure OpenAI's api-version query parameter
     timeout_s: float = 60
     max_retries: int = 4
     temperature: float = 0.0
@@ -407,6 +408,8 @@ class Gateway:
             "max_retries": 0,
             **params,
         }
+        if self.settings.api_version is not None:
+            kwargs["api_version"] = self.settings.api_version
         if on_delta is None:
             response = routed_call(self.settings.router, self.settings.model, kwargs)
             choice = response.choices[0]

@@ -15,7 +15,7 @@ from mockloop.routerconfig import RouterConfig
 _ROUTERS: dict[RouterConfig, Any] = {}
 _LOCK = threading.Lock()
 # Arguments a deployment supplies itself; passed per call they would override the router's choice.
-DEPLOYMENT_OWNED = ("api_base", "api_key", "num_retries", "max_retries")
+DEPLOYMENT_OWNED = ("api_base", "api_key", "api_version", "num_retries", "max_retries")
 
 
 def model_list(config: RouterConfig) -> list[dict[str, Any]]:
@@ -23,7 +23,7 @@ def model_list(config: RouterConfig) -> list[dict[str, Any]]:
     entries = []
     for deployment in config.deployments:
         params: dict[str, Any] = {"model": deployment.model}
-        for key in ("api_base", "api_key", "rpm", "tpm"):
+        for key in ("api_base", "api_key", "api_version", "rpm", "tpm"):
             if (value := getattr(deployment, key)) is not None:
                 params[key] = value
         entries.append({"model_name": deployment.name, "litellm_params": params})

@@ -52,8 +52,9 @@ def json_forms(model: str, schema: type[BaseModel]) -> list[tuple[str, dict[str,
     return forms
 
 
+@functools.cache
 def supports_schema(model: str) -> bool:
-    """Whether litellm knows `model` to accept a json_schema response_format."""
+    """Whether litellm knows `model` to accept a json_schema response_format (asked once)."""
     try:
         return bool(litellm_module().supports_response_schema(model=model))
     except Exception:  # unknown model: no native schema support

@@ -86,7 +86,14 @@ def _encoding(name: str) -> Any:
 def count_tokens(text: str, model: str | None = None) -> int:
     """Tokens in `text` by tiktoken: o200k_base for gpt-4o and o-series models, else cl100k_base."""
     short = (model or "").rsplit("/", 1)[-1].lower()
-    encoding = _encoding("o200k_base" if short.startswith(_O200K_PREFIXES) else "cl100k_base")
+    return _count("o200k_base" if short.startswith(_O200K_PREFIXES) else "cl100k_base", text)
+
+
+@functools.lru_cache(maxsize=64)
+def _count(encoding_name: str, text: str) -> int:
+    # The same system prompts (the judge's, the JSON instruction) go with every call: encoding
+    # them once saves most of the tokenising a scored transcript needs.
+    encoding = _encoding(encoding_name)
     if encoding is None:
         return len(text) // 4 + 1  # about four characters a token in English
     return len(encoding.encode(text, disallowed_special=()))
@@ -96,6 +103,12 @@ def _message_tokens(message: Mapping[str, Any], model: str | None) -> int:
     content = message.get("content") or ""
     text = content if isinstance(content, str) else json.dumps(content)
     return count_tokens(text, model) + 4  # role and separators, as OpenAI's cookbook counts
+
+
+def _max_tokens(message: Mapping[str, Any]) -> int:
+    content = message.get("content") or ""
+    text = content if isinstance(content, str) else json.dumps(content)
+    return len(text.encode("utf-8", "replace")) + 4
 
 
 def count_message_tokens(messages: Sequence[Mapping[str, Any]], model: str | None = None) -> int:
@@ -135,6 +148,9 @@ def fit_to_budget(
     """
     result = [dict(m) for m in messages]
     budget = (window or input_window(model)) - reserve_output
+    # A token is at least one byte: a prompt whose bytes fit needs no tokenising at all.
+    if sum(_max_tokens(m) for m in result) + 3 <= budget:
+        return result
     costs = [_message_tokens(m, model) for m in result]
     if sum(costs) + 3 <= budget:
         return result
@@ -157,13 +173,19 @@ def fit_to_budget(
 # -- usage and cost ---------------------------------------------------------------------------
 
 
+_UNPRICED: set[str] = set()  # models litellm's cost map does not know
+
+
 def litellm_price(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
     """Dollar cost from litellm's cost map; None when the model is not in it."""
+    if model in _UNPRICED:
+        return None  # litellm's failed lookup costs milliseconds a call, every call
     try:
         prompt_cost, completion_cost = litellm_module().cost_per_token(
             model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
         )
     except Exception:  # unknown model (ModelNotMappedError and others): the cost is unknown
+        _UNPRICED.add(model)
         return None
     return float(prompt_cost) + float(completion_cost)
 
