@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +15,19 @@ from mockloop.interviewers.scripted import ScriptedInterviewer
 from mockloop.models import Round
 from mockloop.ports import Candidate, Clock, FakeClock, Prompt, Reply, SilentListener
 from mockloop.sessions import RunResult, run_session, start_session
+
+
+def spawn_mockloop(*args: str) -> subprocess.Popen[str]:
+    """The installed `mockloop` command in its own process, piped, able to hear Ctrl-C."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "mockloop"), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+        # A suite started in the background inherits SIGINT ignored; the child must hear Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 class FunctionCandidate:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ from mockloop.store import Index
 from test_batch_api import MODEL, said, score, sessions, verdict_for
 
 from fake_openai import FakeOpenAI
+from helpers import spawn_mockloop
 
 runner = CliRunner()
 CREATE_DELAY_S = 3.0
@@ -34,16 +33,8 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
 
 def start_submit(fake: FakeOpenAI, folder: Path) -> subprocess.Popen[str]:
     """A real `mockloop score --batch` in its own process, waiting on a slow create."""
-    command = [str(Path(sys.executable).parent / "mockloop"), "score", str(folder), "--batch",
-               "--judge-model", MODEL, "--api-base", fake.base_url]  # fmt: skip
-    return subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-        # A suite started in the background inherits SIGINT ignored; the child must hear Ctrl-C.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    return spawn_mockloop(
+        "score", str(folder), "--batch", "--judge-model", MODEL, "--api-base", fake.base_url
     )
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +14,8 @@ from mockloop.content import Library
 from mockloop.judges.keypoints import KeypointJudge
 from mockloop.store import Index, read_session
 from test_ci import unscored_copies
+
+from helpers import spawn_mockloop
 
 runner = CliRunner()
 
@@ -72,22 +71,8 @@ def test_a_real_sigint_keeps_finished_scorecards_and_a_rerun_scores_the_rest(
     tmp_path: Path,
 ) -> None:
     paths = unscored_copies(tmp_path / "batch", 120)
-    command = [
-        str(Path(sys.executable).parent / "mockloop"),
-        "score",
-        str(tmp_path / "batch"),
-        "--jobs",
-        "2",
-    ]
-    child = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-        # A suite started in the background inherits SIGINT ignored; the child must hear Ctrl-C.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    args = ("score", str(tmp_path / "batch"), "--jobs", "2")
+    child = spawn_mockloop(*args)
     deadline = time.monotonic() + 60
     while not any(read_session(p).scorecards for p in paths[:8]):
         assert time.monotonic() < deadline and child.poll() is None, "no scorecard was saved"
@@ -98,7 +83,8 @@ def test_a_real_sigint_keeps_finished_scorecards_and_a_rerun_scores_the_rest(
     assert "Interrupted. Every scorecard finished so far is saved" in stderr
     counts = [len(read_session(p).scorecards) for p in paths]
     assert set(counts) <= {0, 1} and 0 < sum(counts) < len(paths), counts
-    rerun = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    assert rerun.returncode == 0, rerun.stderr
-    assert f"Scored {counts.count(0)}, skipped {sum(counts)}" in " ".join(rerun.stderr.split())
+    rerun = spawn_mockloop(*args)
+    _, rerun_stderr = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, rerun_stderr
+    assert f"Scored {counts.count(0)}, skipped {sum(counts)}" in " ".join(rerun_stderr.split())
     assert [len(read_session(p).scorecards) for p in paths] == [1] * len(paths)
