@@ -18,6 +18,28 @@ MOCKLOOP = str(BIN / "mockloop")
 sys.path.insert(0, str(ROOT / "tests"))  # the fake OpenAI-compatible server lives there
 
 
+# Peak memory is read from /proc (VmHWM), never from ru_maxrss: Linux carries a process's
+# ru_maxrss across fork and exec, so a child of this runner (large once the validity area has
+# loaded its models and data) would report the runner's size as its own.
+HWM_SNIPPET = (
+    "def _vm_hwm_mb():\n"
+    "    for _line in open('/proc/self/status'):\n"
+    "        if _line.startswith('VmHWM:'):\n"
+    "            return int(_line.split()[1]) / 1024\n"
+    "    return 0.0\n"
+)
+# Runs the mockloop CLI in-process and writes its peak RSS (MB) to $MOCKLOOP_BENCH_HWM at exit.
+CLI_WITH_PEAK = (
+    "import atexit, os, sys\n"
+    + HWM_SNIPPET
+    + "atexit.register(lambda: open(os.environ['MOCKLOOP_BENCH_HWM'], 'w')"
+    ".write(str(_vm_hwm_mb())))\n"
+    "sys.argv = ['mockloop', *sys.argv[1:]]\n"
+    "from mockloop.cli.app import main\n"
+    "main()\n"
+)
+
+
 @dataclass(frozen=True)
 class Row:
     """One line of the results table."""

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import MOCKLOOP, Row, isolated_env, scratch
+from common import HWM_SNIPPET, MOCKLOOP, Row, isolated_env, scratch
 
 SCORE_TARGET_S = 2.0
 SCORE_TARGET_MB = 200
@@ -17,8 +17,10 @@ IMPORT_TARGET_S = 10.0
 
 # Scores one session holding a maximal answer, in a child process so that its peak memory is
 # its own: prints the scoring time, the peak RSS, and the RSS before scoring (libraries loaded).
-SCORE_CHILD = """
-import json, random, resource, sys, time
+SCORE_CHILD = (
+    HWM_SNIPPET
+    + """
+import json, random, sys, time
 from mockloop.content import load_library
 from mockloop.engine import MAX_ANSWER_CHARS, plan_session
 from mockloop.ports import SilentListener
@@ -56,13 +58,14 @@ class Short:
 run_session(warm, library, interviewer=ScriptedInterviewer(), candidate=Short(),
             clock=FakeClock(), listener=SilentListener())
 score_session(warm, library, judge)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+before = _vm_hwm_mb()
 start = time.perf_counter()
 score_session(path, library, judge)
 spent = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = _vm_hwm_mb()
 print(json.dumps({"seconds": spent, "peak_mb": peak, "before_mb": before, "chars": len(text)}))
 """
+)
 
 
 def score_maximal_answer(home: Path) -> list[Row]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from batch import LATENCY_S, VERDICT, write_transcripts
-from common import MOCKLOOP, ROOT, Row, isolated_env, scratch
+from common import CLI_WITH_PEAK, MOCKLOOP, ROOT, Row, isolated_env, scratch
 
 OFFLINE_TRANSCRIPTS = 160
 PROFILED_TRANSCRIPTS = 30
@@ -143,15 +143,18 @@ def cpu_rows(url: str, folder: Path) -> list[Row]:
 
 def timed_command(command: list[str], env: dict[str, str], out: Path) -> tuple[float, float]:
     """Run a command with stdout to `out`: (wall seconds, its own peak RSS in MB)."""
-    errors = out.with_suffix(".err")
+    errors, peak = out.with_suffix(".err"), out.with_suffix(".peak")
+    assert command[0] == MOCKLOOP  # run as the same CLI, in a wrapper that reports its peak
+    wrapped = [sys.executable, "-c", CLI_WITH_PEAK, *command[1:]]
     start = time.perf_counter()
     with out.open("wb") as stdout, errors.open("wb") as stderr:
-        child = subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr)
-        _, status, usage = os.wait4(child.pid, 0)  # reaped here: this child's rusage alone
+        status = subprocess.run(
+            wrapped, env={**env, "MOCKLOOP_BENCH_HWM": str(peak)}, stdout=stdout, stderr=stderr
+        ).returncode
     spent = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
+    if status != 0:
         raise RuntimeError(f"{' '.join(command[1:4])}: {errors.read_text()[-500:]}")
-    return spent, usage.ru_maxrss / 1024
+    return spent, float(peak.read_text())
 
 
 def batch_child(url: str, folder: Path, count: int) -> dict[str, float]:
