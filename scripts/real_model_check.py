@@ -138,6 +138,7 @@ def main() -> None:
     parser.add_argument("--server-python", help="a Python with llama-cpp-python[server]")
     parser.add_argument("--gguf", type=Path, help="the model file for that server")
     parser.add_argument("--answers", type=int, default=40, help="SemEval answers to judge")
+    parser.add_argument("--no-interview", action="store_true", help="only the judge eval")
     options = parser.parse_args()
     if not options.api_base and not (options.server_python and options.gguf):
         parser.error("give --api-base, or --server-python and --gguf")
@@ -159,7 +160,8 @@ def main() -> None:
                 stderr=subprocess.DEVNULL,
             )
             print(f"server up in {wait_until_up(base, server):.1f} s: {options.gguf.name}")
-        interview(base, env, work)
+        if not options.no_interview:
+            interview(base, env, work)
         judge_eval(base, env, work, options.answers)
     finally:
         if server is not None:
