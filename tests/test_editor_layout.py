@@ -50,6 +50,19 @@ def terminal(columns: int, rows: int) -> tuple[Terminal, io.StringIO]:
     return Terminal(out=console, err=console, interactive=True), file
 
 
+def coding_prompt(question: Question) -> Prompt:
+    """The editor's prompt for `question`, asked as the first of one, with no time limit."""
+    return Prompt(
+        round=Round.CODING,
+        question=question,
+        index=1,
+        total=1,
+        message=question.prompt,
+        question_deadline=None,
+        round_deadline=None,
+    )
+
+
 def question_turn(question: Question) -> Turn:
     return Turn(
         seq=0,
@@ -79,15 +92,7 @@ def screen_when_the_editor_opens(
         keys.send_text(SUBMIT)
 
     threading.Thread(target=submit_once_drawn, daemon=True).start()
-    prompt = Prompt(
-        round=Round.CODING,
-        question=question,
-        index=1,
-        total=1,
-        message=question.prompt,
-        question_deadline=None,
-        round_deadline=None,
-    )
+    prompt = coding_prompt(question)
     reply = candidate.reply(prompt)
     assert reply.text == (question.starter_code or "").rstrip()  # the editor held the code
     frames = output.editing("Q1/1")
@@ -137,15 +142,7 @@ def test_repeat_shows_the_whole_question_even_where_it_was_cut(
     term, printed = terminal(60, 20)
     candidate = TerminalCandidate(term, FakeClock(), input=keys, output=ScreenOutput(60, 20))
     keys.send_text("\r/repeat\r" + SUBMIT)
-    prompt = Prompt(
-        round=Round.CODING,
-        question=longest,
-        index=1,
-        total=1,
-        message=longest.prompt,
-        question_deadline=None,
-        round_deadline=None,
-    )
+    prompt = coding_prompt(longest)
     candidate.reply(prompt)
     flat = " ".join(printed.getvalue().replace("│", " ").split())
     assert " ".join(longest.prompt.split()[-6:]) in flat
