@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,18 @@ from mockloop.interviewers.scripted import ScriptedInterviewer
 from mockloop.models import Round
 from mockloop.ports import Candidate, Clock, FakeClock, Prompt, Reply, SilentListener
 from mockloop.sessions import RunResult, run_session, start_session
+
+
+def unscored_copies_of(source: Path, folder: Path, count: int) -> list[Path]:
+    """`count` copies of the transcript `source` in `folder`, without its scorecards, each under
+    its own session id (t000, t001, ...), as an imported batch would be."""
+    lines = [x for x in source.read_text().splitlines() if json.loads(x)["type"] != "scorecard"]
+    paths = []
+    for index in range(count):
+        path = folder / f"t{index:03d}.jsonl"
+        path.write_text("\n".join(lines).replace(source.stem, f"t{index:03d}") + "\n")
+        paths.append(path)
+    return paths
 
 
 def spawn_mockloop(*args: str) -> subprocess.Popen[str]:

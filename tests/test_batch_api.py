@@ -20,6 +20,7 @@ from mockloop.llm.gateway import Gateway, LLMSettings
 from mockloop.store import read_session
 
 from fake_openai import FakeOpenAI
+from helpers import unscored_copies_of
 
 runner = CliRunner()
 MODEL = "openai/fake-model"
@@ -55,13 +56,8 @@ def sessions(folder: Path, count: int) -> list[Path]:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     source = Path(json.loads(result.stdout)["transcript"])
-    lines = [x for x in source.read_text().splitlines() if json.loads(x)["type"] != "scorecard"]
+    paths = unscored_copies_of(source, folder, count)
     source.unlink()
-    paths = []
-    for index in range(count):
-        path = folder / f"t{index:03d}.jsonl"
-        path.write_text("\n".join(lines).replace(source.stem, f"t{index:03d}") + "\n")
-        paths.append(path)
     return paths
 
 

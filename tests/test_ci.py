@@ -25,6 +25,7 @@ from mockloop.store import read_session, sessions_dir
 
 from conftest import isolate
 from fake_openai import FakeOpenAI
+from helpers import unscored_copies_of
 
 runner = CliRunner()
 SCHEMA_FILE = Path(__file__).parents[1] / "docs" / "json-output.schema.json"
@@ -164,16 +165,7 @@ def unscored_copies(folder: Path, count: int) -> list[Path]:
     """`count` finished transcripts without scorecards, as an imported batch would be."""
     folder.mkdir()
     result = run_simulated("partial", "--round", "fundamentals", "--json")
-    source = Path(json.loads(result.stdout)["transcript"])
-    lines = [
-        line for line in source.read_text().splitlines() if json.loads(line)["type"] != "scorecard"
-    ]
-    paths = []
-    for index in range(count):
-        path = folder / f"t{index:03d}.jsonl"
-        path.write_text("\n".join(lines).replace(source.stem, f"t{index:03d}") + "\n")
-        paths.append(path)
-    return paths
+    return unscored_copies_of(Path(json.loads(result.stdout)["transcript"]), folder, count)
 
 
 class InterruptingJudge(KeypointJudge):
