@@ -6,7 +6,7 @@ from statistics import mean
 
 import pytest
 
-from mockloop.adversarial import adversarial_answers
+from mockloop.adversarial import adversarial_answers, alias_sentences
 from mockloop.analysis.injection import strip_instructions
 from mockloop.analysis.text import is_list, is_statement
 from mockloop.bankcheck import answer_score, one_answer_transcript
@@ -252,15 +252,10 @@ def test_aliases_each_in_a_trivial_sentence_score_like_a_list(
     judge: KeypointJudge, builtin_library: Library
 ) -> None:
     """Every first alias in a short sentence of its own ("JSON mode helps parsing.")."""
-    templates = ("{} helps parsing.", "{} is truly wonderful.", "{} matters a great deal.")
-    scores = []
-    for question in fundamentals(builtin_library):
-        first = [p.aliases[0] for p in question.key_points if p.aliases]
-        answer = " ".join(
-            templates[i % len(templates)].format(alias[:1].upper() + alias[1:])
-            for i, alias in enumerate(first)
-        )
-        scores.append(score(judge, builtin_library, question, answer))
+    scores = [
+        score(judge, builtin_library, question, alias_sentences(question))
+        for question in fundamentals(builtin_library)
+    ]
     assert mean(scores) <= 2.0, mean(scores)
     question = builtin_library.question("pe-structured-output")
     answer = "JSON mode helps parsing. Constrained decoding is truly wonderful."

@@ -76,6 +76,23 @@ def adversarial_answers(question: Question) -> list[Adversary]:
     return answers
 
 
+# Sentences that say nothing about the term they hold (see alias_sentences).
+TRIVIAL = ("{} helps parsing.", "{} is truly wonderful.", "{} matters a great deal.")
+
+
+def alias_sentences(question: Question) -> str:
+    """Each point's first alias in a short sentence of its own that says nothing about it.
+
+    Not one of `banks check`'s kinds (a bank cannot fix it: it tests the analysis, not the
+    content), but an attack the offline judge must resist: it must score like a list.
+    """
+    first = [p.aliases[0] for p in question.key_points if p.aliases]
+    return " ".join(
+        TRIVIAL[i % len(TRIVIAL)].format(alias[:1].upper() + alias[1:])
+        for i, alias in enumerate(first)
+    )
+
+
 def _where(library: Library, question: Question) -> tuple[SourceMap | None, Loc]:
     for bank in library.banks:
         for index, candidate in enumerate(bank.questions):

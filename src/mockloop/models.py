@@ -238,7 +238,22 @@ class Criterion(Strict):
     weight: float = Field(gt=0, le=1)
     description: str = ""
     offline_signal: OfflineSignal = OfflineSignal.COVERAGE
+    # Where the offline judge's signal in [0, 1] crosses into levels 2, 3, 4 and 5. Fitted to
+    # the banks' human-scored samples by scripts/fit_offline_bands.py; the judge's defaults
+    # when absent.
+    offline_bands: tuple[float, ...] | None = None
     levels: dict[Score, str]
+
+    @field_validator("offline_bands")
+    @classmethod
+    def _increasing_bands(cls, bands: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if bands is not None and not (
+            len(bands) == 4 and 0 < bands[0] < bands[1] < bands[2] < bands[3] <= 1
+        ):
+            raise ValueError(
+                "must be four increasing numbers in (0, 1], e.g. [0.15, 0.35, 0.6, 0.8]"
+            )
+        return bands
 
     @field_validator("levels")
     @classmethod

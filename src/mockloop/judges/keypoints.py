@@ -21,14 +21,14 @@ from mockloop.models import (
     Transcript,
 )
 
-PROMPT_VERSION = "keypoints-v2"
+PROMPT_VERSION = "keypoints-v3"  # v3: per-criterion offline_bands from the rubric
 # Upper edges of bands 1-4 for a signal in [0, 1]; at or above the last edge is a 5.
 BAND_EDGES = (0.15, 0.35, 0.60, 0.80)
 
 
-def band(value: float) -> int:
+def band(value: float, edges: tuple[float, ...] = BAND_EDGES) -> int:
     """Map a signal in [0, 1] onto a 1-5 score."""
-    return 1 + sum(value >= edge for edge in BAND_EDGES)
+    return 1 + sum(value >= edge for edge in edges)
 
 
 def weighted_overall(rubric: Rubric, scores: list[CriterionScore]) -> float | None:
@@ -51,8 +51,17 @@ class KeypointJudge:
         return JudgeInfo(
             engine="keypoints",
             prompt_version=PROMPT_VERSION,
-            settings={"similarity": self.similarity.name, "band_edges": list(BAND_EDGES)},
+            settings={
+                "similarity": self.similarity.name,
+                # The defaults; a criterion with offline_bands in its rubric uses those.
+                "band_edges": list(BAND_EDGES),
+                "bands": "each criterion's offline_bands from its rubric, else band_edges",
+            },
         )
+
+    def band(self, criterion: Criterion, signal: float) -> int:
+        """The 1-5 score for a criterion's signal: its rubric's fitted bands, else the defaults."""
+        return band(signal, criterion.offline_bands or BAND_EDGES)
 
     def score_question(
         self, question: Question, rubric: Rubric, transcript: Transcript
@@ -105,7 +114,7 @@ class KeypointJudge:
         signal = sum(m.score for m in matches) / len(matches) - MISCONCEPTION_PENALTY * len(wrong)
         return CriterionScore(
             criterion=criterion.id,
-            score=band(max(0.0, signal)),
+            score=self.band(criterion, max(0.0, signal)),
             rationale=rationale,
             evidence=[
                 *(Evidence(quote=m.evidence, supports=m.point.id) for m in covered if m.evidence),
@@ -127,7 +136,7 @@ class KeypointJudge:
         signal -= MISCONCEPTION_PENALTY * len(analysis.misconceptions)
         if analysis.statement_share < 0.5:
             signal = min(signal, 0.1)  # a list of terms explains nothing
-        score = band(max(0.0, signal))
+        score = self.band(criterion, max(0.0, signal))
         note = ""
         if tests is not None and tests.score is not None and score > tests.score:
             # Code that fails its tests is not high-quality code: quality never outranks them.
@@ -169,7 +178,7 @@ class KeypointJudge:
         said = ", ".join(shape) if shape else "well-sized, in sentences"
         return CriterionScore(
             criterion=criterion.id,
-            score=band(signal),
+            score=self.band(criterion, signal),
             rationale=f"On-topic ({analysis.relevance:.0%}); {count} words: {said}.",
         )
 

@@ -1,0 +1,135 @@
+"""Fitted score bands: a rubric criterion's `offline_bands` set where its signal becomes 2-5."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mockloop.bankcheck import one_answer_transcript
+from mockloop.calibration import (
+    CriterionSignal,
+    ScoredAnswer,
+    collect,
+    fit_all,
+    violations,
+)
+from mockloop.cli.app import app
+from mockloop.content import ContentError, Library, load_library, load_rubric
+from mockloop.judges.keypoints import BAND_EDGES, KeypointJudge
+from mockloop.paths import content_dirs
+
+FUNDAMENTALS = content_dirs("rubrics")[0] / "fundamentals.yaml"
+
+
+def answer(question: str, label: str, signal: float, human: int | None) -> ScoredAnswer:
+    """An answer to a one-criterion rubric: its signal and (for samples) its human score."""
+    criterion = CriterionSignal(("r", "c"), 1.0, signal, None, human)
+    return ScoredAnswer(question, label, [criterion])
+
+
+def with_bands(rubric: str, bands: str) -> str:
+    """The rubric's text with its first criterion's offline_bands replaced."""
+    return re.sub(r"offline_bands: \[[^\]]*\]", f"offline_bands: {bands}", rubric, count=1)
+
+
+def test_bands_must_be_four_increasing_numbers(tmp_path: Path) -> None:
+    source = FUNDAMENTALS.read_text()
+    bad = with_bands(source, "[0.5, 0.2, 0.6, 0.8]")
+    path = tmp_path / "rubric.yaml"
+    path.write_text(bad)
+    with pytest.raises(ContentError) as info:
+        load_rubric(path)
+    message = str(info.value)
+    assert "offline_bands" in message and "four increasing numbers in (0, 1]" in message
+    assert f"{path}:" in message
+
+
+def test_banks_validate_names_the_line_of_bad_bands(tmp_path: Path) -> None:
+    path = tmp_path / "fundamentals.yaml"
+    source = FUNDAMENTALS.read_text()
+    path.write_text(with_bands(source, "[0.1, 0.2]"))
+    line = 1 + source[: source.index("offline_bands")].count("\n")
+    result = CliRunner().invoke(app, ["banks", "validate", str(path)])
+    assert result.exit_code == 1  # validate's "a file is bad" status
+    problem = next(x for x in result.output.splitlines() if "offline_bands" in x)
+    assert problem.startswith(f"{path}:{line}: criteria[0].offline_bands:")
+    assert "Traceback" not in result.output
+
+
+def test_the_judge_bands_a_criterion_with_its_own_edges(mini_library: Library) -> None:
+    rubric = mini_library.rubrics["fundamentals"]
+    criterion = rubric.criteria[0].model_copy(update={"offline_bands": (0.3, 0.4, 0.5, 0.9)})
+    judge = KeypointJudge()
+    assert judge.band(criterion, 0.45) == 3  # fitted: 0.4 <= 0.45 < 0.5
+    plain = criterion.model_copy(update={"offline_bands": None})
+    assert judge.band(plain, 0.45) == 1 + sum(e <= 0.45 for e in BAND_EDGES)  # the defaults
+
+
+def test_scorecards_use_the_rubric_bands() -> None:
+    library = load_library()
+    question = library.question("stats-z-vs-t-test")
+    strong = next(s.answer for s in question.samples if s.label.value == "strong")
+    rubric = library.rubric_for(question)
+    transcript = one_answer_transcript(question, strong, library.round_of(question.id))
+    shipped = KeypointJudge().score_question(question, rubric, transcript)
+    strict = rubric.model_copy(
+        update={
+            "criteria": [
+                c.model_copy(update={"offline_bands": (0.96, 0.97, 0.98, 0.99)})
+                for c in rubric.criteria
+            ]
+        }
+    )
+    harsh = KeypointJudge().score_question(question, strict, transcript)
+    assert shipped.overall is not None and shipped.overall >= 4
+    assert [c.score for c in harsh.criteria] == [1, 1, 1]
+    assert KeypointJudge().info.settings["band_edges"] == list(BAND_EDGES)
+
+
+def test_fit_moves_edges_to_where_humans_change_their_score() -> None:
+    # Humans give 1 below 0.1, 3 from 0.1 to 0.5, 5 from 0.5: the defaults (0.15, 0.35, 0.6,
+    # 0.8) would call 0.4 a 3 and 0.55 a 3; the fit must call them 3 and 5.
+    answers = []
+    for k in range(60):
+        signal = k / 60
+        human = 1 if signal < 0.1 else 3 if signal < 0.5 else 5
+        answers.append(answer(f"q{k}", "strong", signal, human))
+    edges = fit_all(answers)[("r", "c")]
+    assert edges[0] >= BAND_EDGES[0] - 0.025  # naming terms never lifts off the lowest band
+    assert edges[2] <= 0.55 and edges[3] <= 0.55  # 0.55 is now a 5
+    assert answer("x", "strong", 0.55, None).overall({("r", "c"): edges}) == 5
+
+
+def test_fit_never_breaks_a_check_the_defaults_pass() -> None:
+    # The humans call every signal from 0.2 up a 5, which would tie strong (0.7) and partial
+    # (0.5) under a fitted last edge of 0.2; the check keeps partial below strong.
+    answers = [answer(f"h{k}", "strong", 0.2 + k / 100, 5) for k in range(40)]
+    answers += [
+        answer("q", "strong", 0.7, 5),
+        answer("q", "partial", 0.5, 3),
+        answer("q", "weak", 0.05, 1),
+        answer("q", "aliases", 0.12, None),
+    ]
+    assert violations(answers, {}) == set()
+    edges = fit_all(answers)
+    assert violations(answers, edges) == set()
+    by_label = {a.label: a.overall(edges) for a in answers if a.question_id == "q"}
+    assert by_label["strong"] > by_label["partial"] > by_label["weak"]
+    assert by_label["aliases"] < by_label["partial"]
+
+
+@pytest.mark.slow
+def test_the_rubrics_hold_the_bands_the_script_fits() -> None:
+    # scripts/fit_offline_bands.py --write must reproduce what the rubrics ship.
+    library = load_library()
+    fitted = fit_all(collect(library))
+    shipped = {
+        (rubric.rubric, c.id): c.offline_bands
+        for rubric in library.rubrics.values()
+        for c in rubric.criteria
+        if c.offline_bands is not None
+    }
+    assert shipped == fitted
