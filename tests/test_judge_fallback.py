@@ -13,7 +13,8 @@ from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from mockloop.cli.app import app
-from mockloop.judges.llm import DEGRADED_FLAG, OFFLINE_FALLBACK, CriterionVerdict
+from mockloop.content import load_library
+from mockloop.judges.llm import DEGRADED_FLAG, GIVE_UP_AFTER, OFFLINE_FALLBACK, CriterionVerdict
 from mockloop.llm.structured import json_forms
 from mockloop.models import QuestionScore
 
@@ -190,3 +191,70 @@ def test_a_round_with_a_weak_model_still_ends_with_a_scorecard(
     card = json.loads(result.stdout)["scorecard"]
     assert card["overall"] is not None
     assert [q["scored_by"] for q in card["questions"]] == [OFFLINE_FALLBACK]
+
+
+@pytest.fixture
+def five_questions(tmp_path: Path) -> tuple[str, list[str]]:
+    """An offline fundamentals round of five built-in questions: its id and question ids."""
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(json.dumps([ANSWER] * 20))
+    args = ["interview", "-r", "fundamentals", "-n", "5", "--no-timer", "--json",
+            "--answers", str(answers)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    return str(out["session_id"]), [q["question_id"] for q in out["scorecard"]["questions"]]
+
+
+def asked_about(fake: FakeOpenAI, questions: list[dict[str, Any]]) -> list[str]:
+    """The questions (in order) whose prompt some request to the model carried."""
+    library = load_library()
+    sent = " ".join(str(m.get("content")) for r in fake.requests for m in r["messages"])
+    ids = [q["question_id"] for q in questions]
+    return [i for i in ids if library.question(i).prompt.strip() in sent]
+
+
+def test_a_model_that_fails_question_after_question_is_no_longer_asked(
+    fake: FakeOpenAI, five_questions: tuple[str, list[str]]
+) -> None:
+    # SmolLM2-135M took about 110 s an answer to fail every form; after GIVE_UP_AFTER questions
+    # in a row the rest of the run is scored offline without asking it.
+    fake.always(lambda _body: "Sure! Great answer, I would give it a good score overall.")
+    result = score(five_questions[0], fake)
+    assert result.exit_code == 0, result.output
+    card = json.loads(result.stdout)["scorecard"]
+    questions = card["questions"]
+    assert [q["scored_by"] for q in questions] == [OFFLINE_FALLBACK] * 5
+    ids = [q["question_id"] for q in questions]
+    assert asked_about(fake, questions) == ids[:GIVE_UP_AFTER]
+    reason = f"not asked after failing {GIVE_UP_AFTER} questions in a row"
+    for question in questions[GIVE_UP_AFTER:]:
+        assert f"{OFFLINE_FALLBACK}: {reason}" in question["flags"]
+    assert card["judge"]["settings"]["gave_up"] == reason
+    stderr = result.stderr.splitlines()
+    assert sum(f"failed every form on {GIVE_UP_AFTER} questions" in x for x in stderr) == 1
+    assert sum("scored it offline" in line for line in stderr) == GIVE_UP_AFTER
+
+
+def test_a_question_the_model_judges_resets_the_count(
+    fake: FakeOpenAI, five_questions: tuple[str, list[str]]
+) -> None:
+    # Fail, fail, judge, fail, fail: never three in a row, so every question is asked.
+    session, ids = five_questions
+    third = load_library().question(ids[2]).prompt.strip()
+
+    def reply(body: dict[str, Any]) -> str:
+        if third in " ".join(str(m.get("content")) for m in body["messages"]):
+            return json.dumps(whole(correctness=4, depth=3, communication=4))
+        return "Sure! Great answer."
+
+    fake.always(reply)
+    result = score(session, fake)
+    assert result.exit_code == 0, result.output
+    card = json.loads(result.stdout)["scorecard"]
+    questions = card["questions"]
+    assert [q["scored_by"] for q in questions] == [OFFLINE_FALLBACK] * 2 + [None] + [
+        OFFLINE_FALLBACK
+    ] * 2
+    assert asked_about(fake, questions) == [q["question_id"] for q in questions]
+    assert "gave_up" not in card["judge"]["settings"]

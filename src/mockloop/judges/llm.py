@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import statistics
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,10 @@ DISAGREEMENT = 2  # a spread (max - min) of this many points across samples is f
 WHOLE_ATTEMPTS = 2  # the whole verdict: one call and one repair, then simpler requests
 CRITERION_ATTEMPTS = 2
 OFFLINE_FALLBACK = "offline (judge model failed)"
+# After the model has failed every form on this many questions in a row, it is not asked again
+# in this run: a weak model would otherwise pay the whole chain of forms on every answer (with
+# SmolLM2-135M on llama.cpp, about 110 s an answer) only to end with the offline score anyway.
+GIVE_UP_AFTER = 3
 DEGRADED_FLAG = "judged one criterion at a time (the model could not give the whole verdict)"
 # Failures that are not the model's weakness but the setup's: no fallback, the user must act.
 FATAL_KINDS = frozenset(
@@ -147,7 +152,8 @@ class LLMJudge:
 
     A model that cannot give the whole verdict is asked one criterion at a time; one that still
     fails leaves that question to the offline judge, labelled as such, so a round always ends
-    with a scorecard.
+    with a scorecard. After `give_up_after` such questions in a row the model is no longer asked
+    and the rest of the run is scored offline, labelled the same way.
     """
 
     def __init__(
@@ -157,6 +163,7 @@ class LLMJudge:
         samples: int = 1,
         fallback: Callable[[], Judge] | None = None,
         on_notice: Callable[[str], None] | None = None,
+        give_up_after: int | None = GIVE_UP_AFTER,
     ) -> None:
         self.gateway = gateway
         self.samples = max(1, samples)
@@ -165,6 +172,10 @@ class LLMJudge:
         self.on_notice = on_notice
         self.offline_questions: list[str] = []  # scored by the fallback
         self.degraded_questions: list[str] = []  # judged one criterion at a time
+        self.give_up_after = give_up_after
+        self._failures_in_a_row = 0
+        self._given_up: str | None = None  # why the model is no longer asked, once it is not
+        self._lock = threading.Lock()  # batch scoring calls one judge from many threads
 
     @property
     def info(self) -> JudgeInfo:
@@ -180,6 +191,8 @@ class LLMJudge:
             settings["one_criterion_at_a_time"] = list(self.degraded_questions)
         if self.offline_questions:
             settings["scored_offline"] = list(self.offline_questions)
+        if self._given_up is not None:
+            settings["gave_up"] = self._given_up
         return JudgeInfo(
             engine="llm",
             model=self.gateway.settings.model,
@@ -197,12 +210,38 @@ class LLMJudge:
         """Score every criterion; K samples give the median and a spread."""
         from mockloop.llm.errors import LLMError
 
+        if self._given_up is not None:
+            return self._score_offline(question, rubric, transcript, self._given_up, quiet=True)
         try:
-            return self._score_with_model(question, rubric, transcript)
+            score = self._score_with_model(question, rubric, transcript)
         except LLMError as exc:
             if exc.kind in FATAL_KINDS:
                 raise  # the setup is wrong (key, budget, server down): say so, score later
-            return self._score_offline(question, rubric, transcript, exc.summary)
+            offline = self._score_offline(question, rubric, transcript, exc.summary)
+            self._count_failure()
+            return offline
+        with self._lock:
+            self._failures_in_a_row = 0
+        return score
+
+    def _count_failure(self) -> None:
+        """Note a question the model failed; stop asking it after `give_up_after` in a row."""
+        with self._lock:
+            self._failures_in_a_row += 1
+            if (
+                self.give_up_after is None
+                or self._failures_in_a_row < self.give_up_after
+                or self._given_up is not None
+            ):
+                return
+            count = self._failures_in_a_row
+            self._given_up = f"not asked after failing {count} questions in a row"
+        if self.on_notice is not None:
+            self.on_notice(
+                f"Judge model {self.gateway.settings.model} failed every form on {count} "
+                "questions in a row; the rest of this run is scored offline, labelled as such. "
+                "Try a larger model, or measure it first with `mockloop judge eval`."
+            )
 
     def _score_with_model(
         self, question: Question, rubric: Rubric, transcript: Transcript
@@ -307,13 +346,20 @@ class LLMJudge:
         return Verdict(kept, missing, degraded=True)
 
     def _score_offline(
-        self, question: Question, rubric: Rubric, transcript: Transcript, reason: str
+        self,
+        question: Question,
+        rubric: Rubric,
+        transcript: Transcript,
+        reason: str,
+        *,
+        quiet: bool = False,
     ) -> QuestionScore:
-        if self._fallback is None:
-            self._fallback = self._fallback_factory()
+        with self._lock:
+            if self._fallback is None:
+                self._fallback = self._fallback_factory()
         score = self._fallback.score_question(question, rubric, transcript)
         self.offline_questions.append(question.id)
-        if self.on_notice is not None:
+        if self.on_notice is not None and not quiet:
             self.on_notice(
                 f"Judge model {self.gateway.settings.model} failed on {question.id} ({reason}); "
                 f"scored it offline."
