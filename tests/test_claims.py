@@ -7,7 +7,9 @@ from statistics import mean
 import pytest
 
 from mockloop.adversarial import adversarial_answers, alias_sentences
+from mockloop.analysis.embedding import default_similarity
 from mockloop.analysis.injection import strip_instructions
+from mockloop.analysis.keypoints import analyse
 from mockloop.analysis.text import is_list, is_statement
 from mockloop.bankcheck import answer_score, one_answer_transcript
 from mockloop.content import Library
@@ -108,6 +110,10 @@ def test_swapped_definitions_are_misconceptions(
         correctness.rationale
     )
     assert "in fact that is the z-test" in correctness.rationale
+    # Both swapped halves are caught, the second though it adds the point's own "standard
+    # deviation" (which once made the cosine prefer the correct point).
+    wrong = {e.supports for e in correctness.evidence if e.supports.startswith("misconception:")}
+    assert wrong == {"misconception:z-known-variance", "misconception:t-estimated-variance"}
     assert any(e.supports == "misconception:z-known-variance" for e in correctness.evidence)
     # The strong sample states the same facts the right way round: no misconception.
     strong = verdict(judge, builtin_library, question, sample(question, SampleLabel.STRONG))
@@ -140,6 +146,21 @@ def test_every_written_misconception_scores_below_the_partial_sample(
             if adversary.kind == "misconception":
                 value = score(judge, builtin_library, question, adversary.answer)
                 assert value < partial, (question.id, adversary.answer, value, partial)
+
+
+def test_no_strong_sample_or_reference_answer_states_a_misconception(
+    builtin_library: Library,
+) -> None:
+    # The swap rule (claim and point differ by a word or two) must not read a correct statement
+    # as its swap: "The p-value is the probability, assuming the null is true, of ..." once was.
+    sim = default_similarity()
+    for question in builtin_library.questions:
+        if not any(p.misconceptions for p in question.key_points):
+            continue
+        strong = sample(question, SampleLabel.STRONG)
+        for text in (strong, question.reference_answer):
+            found = analyse(question, text, sim).misconceptions
+            assert not found, (question.id, [m.quote for m in found])
 
 
 def test_the_scripted_interviewer_follows_up_on_a_misconception_first(

@@ -13,7 +13,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mockloop.analysis.text import STOPWORDS, contains_phrase, is_statement, stem, stems, words
+from mockloop.analysis.text import (
+    STOPWORDS,
+    clauses,
+    contains_phrase,
+    is_statement,
+    stem,
+    stems,
+    words,
+)
 from mockloop.models import KeyPoint, Misconception
 
 # A clause states a claim when it holds most of the claim's content words (recall) and its
@@ -21,6 +29,8 @@ from mockloop.models import KeyPoint, Misconception
 CLAIM_RECALL = 0.6
 CLAIM_COSINE = 0.7
 CLAIM_MARGIN = 0.08
+SWAP_WORDS = 2  # a claim that differs from its point by this few words is a swap
+SWAP_RECALL = 0.8  # ... and a clause states it only with this share of its words
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,9 @@ class Clause:
 _NUMBERED = re.compile(r"\btype\s+(?:(1|one)|(2|two))\b", re.I)
 # Short words that decide which way round a claim is ("type I" vs "type II", "t" vs "z").
 _DECISIVE = frozenset({"i", "ii", "iii"})
+# Stopwords that make a claim wrong by how far it reaches ("LangSmith *only* works with
+# LangChain"): a clause without them does not state the claim, however many other words match.
+_QUANTIFIERS = frozenset({"only", "always", "all", "every", "more", "most"})
 
 
 @lru_cache(maxsize=4096)
@@ -58,6 +71,18 @@ def key_words(text: str) -> frozenset[str]:
     """Content stems plus the short words that tell "type I" from "type II"."""
     text = _NUMBERED.sub(lambda m: "type i" if m.group(1) else "type ii", text)
     return frozenset(stem(w) for w in words(text) if w not in STOPWORDS or w in _DECISIVE)
+
+
+@lru_cache(maxsize=4096)
+def _quantifiers(text: str) -> frozenset[str]:
+    """The stems of the text's words that say how far it reaches ("only", "always")."""
+    return frozenset(stem(w) for w in words(text) if w in _QUANTIFIERS)
+
+
+@lru_cache(maxsize=4096)
+def _decisive(claim: str) -> frozenset[str]:
+    """The claim's words that a clause must repeat to state it: "type II", "z", "only"."""
+    return frozenset(w for w in key_words(claim) if w in _DECISIVE or len(w) == 1)
 
 
 def _recall(clause: Clause, target: str) -> float:
@@ -85,7 +110,25 @@ def states_claim(
     wrong = key_words(claim) - key_words(point)
     if wrong and len(wrong & clause.content) < len(wrong) / 2:
         return False
-    return agreement(clause, claim, claim_cos) > rival + CLAIM_MARGIN
+    reach = _quantifiers(claim) - _quantifiers(point)
+    if reach - set(clause.stems) and len(clauses(claim)) == 1:
+        return False  # (a claim of several clauses may say "only" in another one)
+    if agreement(clause, claim, claim_cos) > rival + CLAIM_MARGIN:
+        return True
+    # A swap: the claim differs from its point by one or two words ("z" for "t"), the clause
+    # has them, and more of the claim's words than of the point's. "A z-test is used when the
+    # variance is unknown and estimated from the sample standard deviation" states the swapped
+    # claim, though the cosine, lifted by the point's "standard deviation", prefers the point.
+    # Claims that differ by more words are left to the margin above: the words of "the p-value
+    # is the probability that the null is true" also fit "the probability, assuming the null
+    # is true, of ...".
+    # Nearly all of the claim must be there: "a t-test is used when the variance is unknown"
+    # has the "t" of the swapped "a t-test assumes sigma is known" but not its "known". So must
+    # its one-letter names and numerals: "a type I error is rejecting a true null, a false
+    # positive" has the words of "a type II error is a false positive" but not its "ii".
+    swapped = 0 < len(wrong) <= SWAP_WORDS and (wrong | _decisive(claim)) <= clause.content
+    said = _recall(clause, claim)
+    return swapped and said >= SWAP_RECALL and said > _recall(clause, point)
 
 
 def alias_stated(clause: Clause, alias: str, negated: bool) -> bool:
