@@ -41,6 +41,12 @@ def bank_rows() -> list[Row]:
             means.get("echo", 0) <= 1.5),
         Row("validity", "alias lists (first alias of each point): mean score",
             f"{means.get('aliases', 0):.2f}", "<= 2.0", means.get("aliases", 0) <= 2.0),
+        Row("validity", "each first alias in a short sentence that says nothing: mean score",
+            f"{means.get('alias-sentences', 0):.2f}", "<= 2.0",
+            means.get("alias-sentences", 0) <= 2.0),
+        Row("validity", "each first alias in a long sentence of filler: mean score",
+            f"{means.get('padded-aliases', 0):.2f}", "<= 2.0",
+            means.get("padded-aliases", 0) <= 2.0),
         Row("validity", "injection filter: honest bank samples flagged",
             f"{flagged} of {honest}", "0", flagged == 0),
     ]  # fmt: skip

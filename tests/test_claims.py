@@ -6,7 +6,12 @@ from statistics import mean
 
 import pytest
 
-from mockloop.adversarial import adversarial_answers, alias_sentences
+from mockloop.adversarial import (
+    PADDING,
+    adversarial_answers,
+    alias_sentences,
+    padded_alias_sentences,
+)
 from mockloop.analysis.embedding import default_similarity
 from mockloop.analysis.injection import strip_instructions
 from mockloop.analysis.keypoints import analyse
@@ -282,6 +287,31 @@ def test_aliases_each_in_a_trivial_sentence_score_like_a_list(
     answer = "JSON mode helps parsing. Constrained decoding is truly wonderful."
     correctness = verdict(judge, builtin_library, question, answer).criteria[0]
     assert correctness.score == 1, correctness
+
+
+def test_aliases_in_long_sentences_of_filler_score_like_a_list(
+    judge: KeypointJudge, builtin_library: Library
+) -> None:
+    """Each first alias inside a long sentence of filler scored 4.38 on average over every
+    question, and above the partial sample on all 157: a long sentence said something of its
+    own whatever its other words were."""
+    scores = [
+        score(judge, builtin_library, question, padded_alias_sentences(question))
+        for question in builtin_library.questions
+        if any(p.aliases for p in question.key_points)
+    ]
+    assert mean(scores) <= 2.0, mean(scores)
+    question = builtin_library.question("stats-z-vs-t-test")
+    padded = PADDING[0].format("heavier tails")
+    result = verdict(judge, builtin_library, question, padded)
+    assert result.criteria[0].score == 1, result.criteria[0]
+    assert "Named, not explained: t-distribution-df" in result.criteria[0].rationale
+    # The same term in a sentence in the subject's own words is a covered point.
+    said = (
+        "The t distribution has heavier tails, so with few degrees of freedom extremes are likely."
+    )
+    covered = verdict(judge, builtin_library, question, said)
+    assert "t-distribution-df" in covered.covered_points
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,26 @@ def alias_sentences(question: Question) -> str:
     )
 
 
+# Long sentences round a term whose other words say nothing about the subject.
+PADDING = (
+    "Well, honestly, in my own experience over the years the {} thing is something that people "
+    "in many different teams talk about quite a lot in meetings.",
+    "I remember reading about {} in a blog post last year, and my manager mentioned it twice "
+    "during our weekly planning session.",
+    "To be fair, {} is one of those topics that comes up again and again whenever my colleagues "
+    "and I grab coffee after lunch.",
+)
+
+
+def padded_alias_sentences(question: Question) -> str:
+    """Each point's first alias inside a long sentence of filler: named in passing, at length.
+
+    Like `alias_sentences`, an attack on the analysis rather than on a bank's content.
+    """
+    first = [p.aliases[0] for p in question.key_points if p.aliases]
+    return " ".join(PADDING[i % len(PADDING)].format(alias) for i, alias in enumerate(first))
+
+
 def _where(library: Library, question: Question) -> tuple[SourceMap | None, Loc]:
     for bank in library.banks:
         for index, candidate in enumerate(bank.questions):

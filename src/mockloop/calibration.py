@@ -7,7 +7,8 @@ gave 2. Each criterion's edges are fitted here to the human scores of the banks'
 samples: least squares on the score, pulled towards the defaults so that sparse criteria stay
 put, and subject to the checks `banks check` makes: every question's samples stay in the order
 strong > partial > weak, and every adversarial answer (`banks check`'s, and each point's alias
-in a sentence that says nothing about it) stays below the partial sample. Without the last
+in a short or a long sentence that says nothing about it) stays below the partial sample (or,
+where the default edges already fail that, no new one rises to it). Without the last
 kind, the fit set fundamentals correctness's band 3 at coverage 0.2, and alias sentences
 averaged above 2. The
 edges are written into the rubrics as `offline_bands` by scripts/fit_offline_bands.py; folds
@@ -20,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from mockloop.adversarial import adversarial_answers, alias_sentences
+from mockloop.adversarial import adversarial_answers, alias_sentences, padded_alias_sentences
 from mockloop.bankcheck import one_answer_transcript
 from mockloop.content import Library
 from mockloop.judges.keypoints import BAND_EDGES, KeypointJudge, band
@@ -96,6 +97,7 @@ def collect(library: Library) -> list[ScoredAnswer]:
         adversaries: list[tuple[str, str, dict[str, int]]] = [
             *((a.kind, a.answer, {}) for a in adversarial_answers(question)),
             ("alias-sentences", alias_sentences(question), {}),
+            ("padded-aliases", padded_alias_sentences(question), {}),
         ]
         for label, answer, human in [*labelled, *adversaries]:
             scored.append(_scored(judge, library, question, label, answer, human))

@@ -140,7 +140,7 @@ class BankFigures:
 
 def bank_figures(judge: Judge, library: Library, sim: Similarity) -> BankFigures:
     """Spearman on bank samples, adversarial means and the injection flag rate on samples."""
-    from mockloop.adversarial import adversarial_answers
+    from mockloop.adversarial import adversarial_answers, alias_sentences, padded_alias_sentences
     from mockloop.bankcheck import answer_score
 
     def score(question: Question, answer: str) -> float:
@@ -165,10 +165,15 @@ def bank_figures(judge: Judge, library: Library, sim: Similarity) -> BankFigures
             continue
         total += 1
         ranked += labelled["strong"] > labelled["partial"] > labelled["weak"]
-        for adversary in adversarial_answers(question):
-            value = score(question, adversary.answer)
-            by_kind.setdefault(adversary.kind, []).append(value)
-            below.setdefault(adversary.kind, []).append(value < labelled["partial"])
+        attacks: list[tuple[str, str]] = [(a.kind, a.answer) for a in adversarial_answers(question)]
+        attacks += [
+            ("alias-sentences", alias_sentences(question)),
+            ("padded-aliases", padded_alias_sentences(question)),
+        ]
+        for kind, answer in attacks:
+            value = score(question, answer)
+            by_kind.setdefault(kind, []).append(value)
+            below.setdefault(kind, []).append(value < labelled["partial"])
     return BankFigures(
         spearman(human, machine),
         len(human),

@@ -53,6 +53,7 @@ EXPRESSED_LOW, EXPRESSED_HIGH = 0.2, 0.8
 # sentence, is only named. Hand-set (SemEval has no aliases).
 ALIAS_STATED, OWN_WORDS = 0.7, 2
 SHORT = 10  # words: a sentence this short round an alias must agree with the point
+OWN_TOPICAL = 0.2  # ... and a longer one's own words must be this often the subject's words
 NEGATION = re.compile(
     r"\b(?:not|no|never|none|nothing|cannot|can't|isn't|doesn't|don't|won't|wasn't|aren't|"
     r"didn't|without|neither|nor)\b",
@@ -166,6 +167,11 @@ class _Spans:
     terms: frozenset[str]  # content stems of every key point's aliases
     said: list[frozenset[str]]  # content stems of each demoted span
     lists: list[bool]  # the span is a list of terms
+    # Share of the span's own words (neither the question's nor any point's terms) that the
+    # reference answer or a key point uses: does what it says beyond the term belong to the
+    # subject at all? Filler round a term ("people in many teams talk about it in meetings")
+    # scores 0 where an explanation in the subject's words does not.
+    topical: list[float] = field(default_factory=list)
 
 
 def _spans(answer: str, qstems: frozenset[str], terms: frozenset[str]) -> _Spans:
@@ -186,6 +192,15 @@ def _spans(answer: str, qstems: frozenset[str], terms: frozenset[str]) -> _Spans
         [frozenset(content_stems(d)) for d in demoted],
         [is_list(t) for t in texts],
     )
+
+
+def own_words(said: frozenset[str], terms: frozenset[str], qstems: frozenset[str]) -> set[str]:
+    """A span's words that are neither the question's nor any key point's terms."""
+    return {w for w in said - terms - qstems if len(w) > 2}
+
+
+def _share(words_: set[str], vocabulary: frozenset[str]) -> float:
+    return len(words_ & vocabulary) / len(words_) if words_ else 0.0
 
 
 def match_point(
@@ -226,7 +241,7 @@ def match_point(
         if found is not None:
             # Negated ("I won't dwell on requirements") or bare, an alias states nothing.
             # Its own words: neither the question's nor any term of the question's points.
-            own = {w for w in said - spans.terms - qstems if len(w) > 2}
+            own = own_words(said, spans.terms, qstems)
             denied = bool(DENIAL.search(spans.texts[index])) and not point_negated
             # A short sentence round an alias ("JSON mode helps parsing.") says something only
             # when one of its own words is one the point uses (its text or other aliases).
@@ -234,18 +249,23 @@ def match_point(
             others = spans.terms - terms  # other points' terms name those points, not this
             agrees = bool((said - alias - qstems - others) & ((target | terms) - alias))
             short = len(words(spans.texts[index])) <= SHORT
-            says = len(own) >= OWN_WORDS and (agrees or (len(own) > OWN_WORDS and not short))
+            # A long sentence round an alias says something when its own words are on the
+            # subject; "people in many teams talk about heavier tails in meetings" is not.
+            on_subject = spans.topical[index] >= OWN_TOPICAL if spans.topical else True
+            long = len(own) > OWN_WORDS and not short and on_subject
+            says = len(own) >= OWN_WORDS and (agrees or long)
             if says and not denied:
                 score = max(score, ALIAS_STATED)
             else:
                 named = index if named < 0 else named
-                if short and not agrees:
-                    # Nothing but the alias agrees with the point: its words are the alias's.
+                if not agrees:
+                    # Nothing but the alias agrees with the point: its words are the alias's,
+                    # and the sentence round it says nothing (on the subject) of its own.
                     score = min(score, NAMED)
         if score > best[0]:
             best = (score, index)
     score, index = best
-    if score < NAMED and named >= 0:
+    if score <= NAMED and named >= 0:  # capped at NAMED: named, whatever matched
         return PointMatch(point, NAMED, "named", spans.texts[named], strength=strength)
     if score <= 0:
         return PointMatch(point, 0.0, "none", None, strength=strength)
@@ -310,6 +330,13 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
     qstems = question_stems(question)
     terms = frozenset(s for p in question.key_points for a in p.aliases for s in content_stems(a))
     spans = _spans(answer, qstems, terms)
+    # The subject's vocabulary: what the reference answer and the key points talk about.
+    vocabulary = frozenset(
+        content_stems(" ".join([question.reference_answer, *(p.text for p in question.key_points)]))
+    )
+    spans = replace(
+        spans, topical=[_share(own_words(said, terms, qstems), vocabulary) for said in spans.said]
+    )
     point_texts = [demote(p.text, qstems) or p.text for p in question.key_points]
     matrix = similarity_matrix(sim, point_texts, spans.demoted)
     matches = [
