@@ -171,10 +171,12 @@ class _Spans:
     # reference answer or a key point uses: does what it says beyond the term belong to the
     # subject at all? Filler round a term ("people in many teams talk about it in meetings")
     # scores 0 where an explanation in the subject's words does not.
-    topical: list[float] = field(default_factory=list)
+    topical: list[float]
 
 
-def _spans(answer: str, qstems: frozenset[str], terms: frozenset[str]) -> _Spans:
+def _spans(
+    answer: str, qstems: frozenset[str], terms: frozenset[str], vocabulary: frozenset[str]
+) -> _Spans:
     texts: list[str] = []
     for sentence in sentences(answer):
         parts = clauses(sentence)
@@ -183,14 +185,16 @@ def _spans(answer: str, qstems: frozenset[str], terms: frozenset[str]) -> _Spans
             break
     texts = texts[:MAX_SPANS]
     demoted = [demote(t, qstems) for t in texts]
+    said = [frozenset(content_stems(d)) for d in demoted]
     return _Spans(
         texts,
         demoted,
         [make_clause(t, bool(NEGATION.search(t))) for t in texts],
         [is_code_line(t) for t in texts],
         terms,
-        [frozenset(content_stems(d)) for d in demoted],
+        said,
         [is_list(t) for t in texts],
+        [_share(own_words(s, terms, qstems), vocabulary) for s in said],
     )
 
 
@@ -251,7 +255,7 @@ def match_point(
             short = len(words(spans.texts[index])) <= SHORT
             # A long sentence round an alias says something when its own words are on the
             # subject; "people in many teams talk about heavier tails in meetings" is not.
-            on_subject = spans.topical[index] >= OWN_TOPICAL if spans.topical else True
+            on_subject = spans.topical[index] >= OWN_TOPICAL
             long = len(own) > OWN_WORDS and not short and on_subject
             says = len(own) >= OWN_WORDS and (agrees or long)
             if says and not denied:
@@ -329,14 +333,11 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
         return Analysis("instructions_only" if instructs else "empty", nothing, 0.0, 0.0, instructs)
     qstems = question_stems(question)
     terms = frozenset(s for p in question.key_points for a in p.aliases for s in content_stems(a))
-    spans = _spans(answer, qstems, terms)
     # The subject's vocabulary: what the reference answer and the key points talk about.
     vocabulary = frozenset(
         content_stems(" ".join([question.reference_answer, *(p.text for p in question.key_points)]))
     )
-    spans = replace(
-        spans, topical=[_share(own_words(said, terms, qstems), vocabulary) for said in spans.said]
-    )
+    spans = _spans(answer, qstems, terms, vocabulary)
     point_texts = [demote(p.text, qstems) or p.text for p in question.key_points]
     matrix = similarity_matrix(sim, point_texts, spans.demoted)
     matches = [
