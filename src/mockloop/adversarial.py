@@ -78,21 +78,6 @@ def adversarial_answers(question: Question) -> list[Adversary]:
 
 # Sentences that say nothing about the term they hold (see alias_sentences).
 TRIVIAL = ("{} helps parsing.", "{} is truly wonderful.", "{} matters a great deal.")
-
-
-def alias_sentences(question: Question) -> str:
-    """Each point's first alias in a short sentence of its own that says nothing about it.
-
-    Not one of `banks check`'s kinds (a bank cannot fix it: it tests the analysis, not the
-    content), but an attack the offline judge must resist: it must score like a list.
-    """
-    first = [p.aliases[0] for p in question.key_points if p.aliases]
-    return " ".join(
-        TRIVIAL[i % len(TRIVIAL)].format(alias[:1].upper() + alias[1:])
-        for i, alias in enumerate(first)
-    )
-
-
 # Long sentences round a term whose other words say nothing about the subject.
 PADDING = (
     "Well, honestly, in my own experience over the years the {} thing is something that people "
@@ -104,13 +89,33 @@ PADDING = (
 )
 
 
-def padded_alias_sentences(question: Question) -> str:
-    """Each point's first alias inside a long sentence of filler: named in passing, at length.
-
-    Like `alias_sentences`, an attack on the analysis rather than on a bank's content.
-    """
+def _first_aliases_in(question: Question, templates: tuple[str, ...]) -> str:
+    """Each point's first alias, one sentence each, the templates taken in turn."""
     first = [p.aliases[0] for p in question.key_points if p.aliases]
-    return " ".join(PADDING[i % len(PADDING)].format(alias) for i, alias in enumerate(first))
+    sentences = (templates[i % len(templates)].format(a) for i, a in enumerate(first))
+    return " ".join(s[:1].upper() + s[1:] for s in sentences)
+
+
+def alias_sentences(question: Question) -> str:
+    """Each point's first alias in a short sentence of its own that says nothing about it."""
+    return _first_aliases_in(question, TRIVIAL)
+
+
+def padded_alias_sentences(question: Question) -> str:
+    """Each point's first alias inside a long sentence of filler: named in passing, at length."""
+    return _first_aliases_in(question, PADDING)
+
+
+def analysis_attacks(question: Question) -> list[tuple[str, str]]:
+    """(kind, answer) of the attacks on the analysis itself, beside `adversarial_answers`.
+
+    Not `banks check`'s kinds (a bank cannot fix them: they test the analysis, not the
+    content), but answers the offline judge must score like a list of terms.
+    """
+    return [
+        ("alias-sentences", alias_sentences(question)),
+        ("padded-aliases", padded_alias_sentences(question)),
+    ]
 
 
 def _where(library: Library, question: Question) -> tuple[SourceMap | None, Loc]:

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from mockloop.adversarial import adversarial_answers, alias_sentences, padded_alias_sentences
+from mockloop.adversarial import adversarial_answers, analysis_attacks
 from mockloop.bankcheck import one_answer_transcript
 from mockloop.content import Library
 from mockloop.judges.keypoints import BAND_EDGES, KeypointJudge, band
@@ -96,8 +96,7 @@ def collect(library: Library) -> list[ScoredAnswer]:
         labelled = [(s.label.value, s.answer, s.scores) for s in question.samples]
         adversaries: list[tuple[str, str, dict[str, int]]] = [
             *((a.kind, a.answer, {}) for a in adversarial_answers(question)),
-            ("alias-sentences", alias_sentences(question), {}),
-            ("padded-aliases", padded_alias_sentences(question), {}),
+            *((kind, answer, {}) for kind, answer in analysis_attacks(question)),
         ]
         for label, answer, human in [*labelled, *adversaries]:
             scored.append(_scored(judge, library, question, label, answer, human))

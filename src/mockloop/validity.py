@@ -140,7 +140,7 @@ class BankFigures:
 
 def bank_figures(judge: Judge, library: Library, sim: Similarity) -> BankFigures:
     """Spearman on bank samples, adversarial means and the injection flag rate on samples."""
-    from mockloop.adversarial import adversarial_answers, alias_sentences, padded_alias_sentences
+    from mockloop.adversarial import adversarial_answers, analysis_attacks
     from mockloop.bankcheck import answer_score
 
     def score(question: Question, answer: str) -> float:
@@ -166,10 +166,7 @@ def bank_figures(judge: Judge, library: Library, sim: Similarity) -> BankFigures
         total += 1
         ranked += labelled["strong"] > labelled["partial"] > labelled["weak"]
         attacks: list[tuple[str, str]] = [(a.kind, a.answer) for a in adversarial_answers(question)]
-        attacks += [
-            ("alias-sentences", alias_sentences(question)),
-            ("padded-aliases", padded_alias_sentences(question)),
-        ]
+        attacks += analysis_attacks(question)
         for kind, answer in attacks:
             value = score(question, answer)
             by_kind.setdefault(kind, []).append(value)

@@ -81,7 +81,7 @@ def _quantifiers(text: str) -> frozenset[str]:
 
 @lru_cache(maxsize=4096)
 def _decisive(claim: str) -> frozenset[str]:
-    """The claim's words that a clause must repeat to state it: "type II", "z", "only"."""
+    """The claim's one-letter names and numerals, which a swap must repeat: "z", "ii"."""
     return frozenset(w for w in key_words(claim) if w in _DECISIVE or len(w) == 1)
 
 
