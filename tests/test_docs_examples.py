@@ -81,6 +81,11 @@ def _scratch(folder: Path, runner: CliRunner) -> dict[str, str]:
         '{"question_id": "rag-hyde", "answer": "HyDE always '
         'improves retrieval, so use it everywhere.", "label": "incorrect"}\n'
     )
+    # Graded examples for `judge eval --examples`: more labelled answers to the same question.
+    (folder / "my_graded.jsonl").write_text(
+        '{"question_id": "rag-hyde", "answer": "The model drafts an answer and that draft is '
+        'embedded for the search.", "label": "correct"}\n'
+    )
     (folder / "question_banks").mkdir()
     bank = ROOT / "tests" / "fixtures" / "question_banks" / "mini.yaml"
     shutil.copy(bank, folder / "question_banks" / "my_bank.yaml")

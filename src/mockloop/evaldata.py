@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import mean
 from typing import Any
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 
 from mockloop.adversarial import Adversary, adversarial_answers
 from mockloop.content import Library
-from mockloop.models import Question, Round, Rubric, SampleLabel
+from mockloop.models import Question, Round, Rubric, Sample, SampleLabel
 
 DEFAULT_RUBRIC = "fundamentals"
 # Labels a data line may carry: their rank for Spearman, and whether they count as correct for
@@ -30,6 +31,18 @@ LABELS: dict[str, tuple[float, bool | None]] = {
     SampleLabel.STRONG.value: (3.0, None),
     SampleLabel.PARTIAL.value: (2.0, None),
     SampleLabel.WEAK.value: (1.0, None),
+}
+
+
+# The band an example with each label stands for among a question's samples.
+EXAMPLE_BANDS: dict[str, SampleLabel] = {
+    "correct": SampleLabel.STRONG,
+    "partially_correct_incomplete": SampleLabel.PARTIAL,
+    "contradictory": SampleLabel.WEAK,
+    "incorrect": SampleLabel.WEAK,
+    "irrelevant": SampleLabel.WEAK,
+    "non_domain": SampleLabel.WEAK,
+    **{band.value: band for band in SampleLabel},
 }
 
 
@@ -91,10 +104,51 @@ def bank_items(library: Library) -> list[EvalItem]:
     return samples + adversarial
 
 
-def load_data(paths: list[Path], library: Library) -> list[EvalItem]:
-    """Items from JSON-lines files; the first bad line raises DataError naming file:line: field."""
+def load_data(
+    paths: list[Path], library: Library, examples: Mapping[str, list[Sample]] | None = None
+) -> list[EvalItem]:
+    """Items from JSON-lines files; the first bad line raises DataError naming file:line: field.
+    `examples` (load_examples) become extra samples of the questions they were given for."""
     items: list[EvalItem] = []
     questions: dict[tuple[str, str, tuple[str, ...], str], Question] = {}
+    for where, data in _lines(paths):
+        item = data_item(data, where, library, questions)
+        graded = (examples or {}).get(question_key(data))
+        if graded:
+            samples = [*item.question.samples, *graded]
+            item = replace(item, question=item.question.model_copy(update={"samples": samples}))
+        items.append(item)
+    if not items:
+        raise DataError(f"{', '.join(map(str, paths))}: no answers (want one JSON object a line)")
+    return items
+
+
+def load_examples(paths: list[Path]) -> dict[str, list[Sample]]:
+    """Labelled answers from JSON-lines files as graded examples, by question (question_key):
+    the offline judge compares an answer with the nearest of them (analysis/examples.py)."""
+    examples: dict[str, list[Sample]] = {}
+    for where, data in _lines(paths):
+        answer = _text(data, "answer", where)
+        label = _label(data, where)
+        if label is None:
+            raise DataError(f"{where}: label: missing (an example needs a label, not a score)")
+        key = question_key(data)
+        if not key:
+            raise DataError(f"{where}: question: missing (give question_id or question)")
+        examples.setdefault(key, []).append(Sample(label=EXAMPLE_BANDS[label], answer=answer))
+    return examples
+
+
+def question_key(data: dict[str, Any]) -> str:
+    """Which question a line answers, to match examples with data: its id, else its text."""
+    for field in ("question_id", "question"):
+        if isinstance(value := data.get(field), str) and value.strip():
+            return f"{field}:{value.strip()}"
+    return ""
+
+
+def _lines(paths: list[Path]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(file:line, object) for every non-blank line of the files."""
     for path in paths:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
@@ -103,10 +157,7 @@ def load_data(paths: list[Path], library: Library) -> list[EvalItem]:
         for number, line in enumerate(lines, start=1):
             if line.strip():
                 where = f"{path}:{number}"
-                items.append(data_item(parse_line(line, where), where, library, questions))
-    if not items:
-        raise DataError(f"{', '.join(map(str, paths))}: no answers (want one JSON object a line)")
-    return items
+                yield where, parse_line(line, where)
 
 
 def parse_line(line: str, where: str) -> dict[str, Any]:

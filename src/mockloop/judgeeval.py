@@ -96,6 +96,7 @@ class EvalReport(BaseModel):
     verbatim_quotes: Rate = Field(description="evidence quotes that occur in the answer")
     injection_false_flags: Rate = Field(description="honest answers flagged as instructing")
     fallbacks: Rate = Field(description="answers the model failed on, scored offline instead")
+    graded_examples: int = Field(0, description="answers given as graded examples (--examples)")
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float | None

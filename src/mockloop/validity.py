@@ -7,18 +7,19 @@ share one definition of each figure. Pure Python: no numpy needed to compute a R
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
 
 from mockloop import stats
 from mockloop.analysis.embedding import Similarity
+from mockloop.analysis.examples import blend, nearest_grade
 from mockloop.analysis.injection import strip_instructions
 from mockloop.analysis.keypoints import analyse
 from mockloop.analysis.text import content_stems
 from mockloop.content import Library
-from mockloop.models import Difficulty, KeyPoint, Question
+from mockloop.models import Difficulty, KeyPoint, Question, Sample, SampleLabel
 from mockloop.ports import Judge
 
 
@@ -92,8 +93,9 @@ def word_overlap(item: Item) -> float:
     )
 
 
-def as_question(item: Item) -> Question:
-    """A SemEval item as a mockloop question: each reference answer is one key point."""
+def as_question(item: Item, examples: Sequence[Sample] = ()) -> Question:
+    """A SemEval item as a mockloop question: each reference answer is one key point, and the
+    graded examples (if any) are its samples."""
     points = [KeyPoint(id=f"ref{i}", text=r) for i, r in enumerate(item.references)]
     return Question(
         id="semeval",
@@ -103,26 +105,68 @@ def as_question(item: Item) -> Question:
         prompt=item.question,
         key_points=points,
         reference_answer=item.references[0],
+        samples=list(examples),
     )
 
 
-def scorers(sim: Similarity) -> dict[str, Callable[[Item], float]]:
-    """The two baselines and the offline analysis (best key-point score)."""
+def as_sample(item: Item) -> Sample:
+    """A labelled answer as a graded example: correct is strong, anything else weak."""
+    label = SampleLabel.STRONG if item.correct else SampleLabel.WEAK
+    return Sample(label=label, answer=item.answer)
+
+
+Examples = Mapping[tuple[str, str], Sequence[Sample]]  # (corpus, question_id) -> examples
+
+
+def examples_by_question(items: Iterable[Item]) -> dict[tuple[str, str], list[Sample]]:
+    """Labelled answers as graded examples of their question."""
+    examples: dict[tuple[str, str], list[Sample]] = {}
+    for item in items:
+        examples.setdefault((item.corpus, item.question_id), []).append(as_sample(item))
+    return examples
+
+
+def scorers(
+    sim: Similarity, examples: Examples | None = None
+) -> dict[str, Callable[[Item], float]]:
+    """The two baselines and the offline analysis (best key-point score); with examples, also
+    the nearest examples' grade alone (a third baseline) and the offline analysis that
+    compares each answer with the graded examples of its question."""
 
     def embedding_cosine(item: Item) -> float:
         return max(sim.scores(item.answer, item.references), default=0.0)
 
-    def offline(item: Item) -> float:
-        analysis = analyse(as_question(item), item.answer, sim)
-        return max((m.score for m in analysis.matches), default=0.0)
+    def offline_with(item: Item, graded: Sequence[Sample]) -> float:
+        analysis = analyse(as_question(item, graded), item.answer, sim)
+        return blend(max((m.score for m in analysis.matches), default=0.0), analysis.examples)
 
-    return {"word overlap": word_overlap, "embedding cosine": embedding_cosine, "offline": offline}
+    found: dict[str, Callable[[Item], float]] = {
+        "word overlap": word_overlap,
+        "embedding cosine": embedding_cosine,
+        "offline": lambda item: offline_with(item, ()),
+    }
+    if examples is not None:
+
+        def graded(item: Item) -> Sequence[Sample]:
+            return examples.get((item.corpus, item.question_id), ())
+
+        def examples_alone(item: Item) -> float:
+            near = nearest_grade(item.answer, graded(item), sim)
+            return 0.5 if near is None else near.grade
+
+        found["examples alone"] = examples_alone
+        found["offline + examples"] = lambda item: offline_with(item, graded(item))
+    return found
 
 
-def auc_by_scorer(items: Sequence[Item], sim: Similarity) -> dict[str, float]:
+def auc_by_scorer(
+    items: Sequence[Item], sim: Similarity, examples: Examples | None = None
+) -> dict[str, float]:
     """ROC-AUC of correct vs not for each scorer."""
     labels = [i.correct for i in items]
-    return {name: roc_auc([f(i) for i in items], labels) for name, f in scorers(sim).items()}
+    return {
+        name: roc_auc([f(i) for i in items], labels) for name, f in scorers(sim, examples).items()
+    }
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from mockloop.analysis.embedding import Similarity, similarity_matrix
+from mockloop.analysis.examples import ExampleGrade, nearest_grade
 from mockloop.analysis.injection import strip_instructions as strip_instructions
 from mockloop.analysis.misconceptions import (
     Clause,
@@ -63,6 +64,7 @@ NEGATION = re.compile(
 DENIAL = re.compile(r"\b(?:not|never|no|cannot|\w+n't|won't)\b", re.I)
 RELEVANCE_LOW, RELEVANCE_HIGH = 0.20, 0.70
 OFF_TOPIC = 0.15  # raw similarity to the reference below which a pointless answer is off-topic
+VOUCHED = 0.5  # nearest examples' mean grade that vouches for an answer being on topic
 ECHO = 0.8  # share of the answer's content words taken from the question: a restated question
 # ... and the share of the question's content words it repeats: a short answer that reuses a
 # few words of a long question ("it indicates there is sugar in the food") restates nothing.
@@ -117,6 +119,7 @@ class Analysis:
     statement_share: float = 0.0  # share of the answer's words inside statements
     explanation: float = 0.0  # why / how / trade-offs / numbers, in [0, 1]
     echo: float = 0.0  # share of the answer's content words that the question uses
+    examples: ExampleGrade | None = None  # how the nearest graded samples were graded
 
     @property
     def coverage(self) -> float:
@@ -366,19 +369,26 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
     raw = sim.similarity(demote(opening, qstems), demote(question.reference_answer, qstems))
     relevance = scale(raw, RELEVANCE_LOW, RELEVANCE_HIGH)
     share, explanation = _shape(spans, answer)
+    # Graded answers near this one: a list of terms is no closer to being right for resembling
+    # answers that were, so it gets none.
+    listed = all(is_list(s) for s in sentences(answer))
+    examples = None if listed else nearest_grade(answer, question.samples, sim)
+    # An answer nearest to answers people graded as right is on topic, whatever its words.
+    vouched = examples is not None and examples.grade >= VOUCHED
     verdict: Verdict = "answer"
     if len(tokens) <= 15 and _NON_ANSWER.search(answer) and not any(m.covered for m in matches):
         verdict = "non_answer"
     elif echo >= ECHO and restated >= RESTATED and not any(m.covered for m in matches):
         verdict = "echo"
-    elif topical < OFF_TOPIC and not any(m.covered for m in matches) and not wrong:
+    elif topical < OFF_TOPIC and not any(m.covered for m in matches) and not wrong and not vouched:
         verdict = "off_topic"
     if verdict != "answer":
         # A non-answer earns nothing, even if a stray word brushed a key point.
-        matches, wrong = nothing, []
+        matches, wrong, examples = nothing, [], None
     # Evidence is quoted as the candidate wrote it.
     matches = [
         replace(m, evidence=verbatim(m.evidence, answer)) if m.evidence else m for m in matches
     ]
-
-    return Analysis(verdict, matches, relevance, raw, instructs, wrong, share, explanation, echo)
+    return Analysis(
+        verdict, matches, relevance, raw, instructs, wrong, share, explanation, echo, examples
+    )

@@ -48,6 +48,17 @@ DataOption = Annotated[
         "Default: the banks' labelled samples and their adversarial answers.",
     ),
 ]
+ExamplesOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--examples",
+        metavar="FILE",
+        dir_okay=False,
+        help="Labelled answers to the --data questions (same format), given to the judge as "
+        "graded examples: the offline judge compares each answer with the nearest of them "
+        "(10 or more per question). Repeatable.",
+    ),
+]
 FailUnderOption = Annotated[
     float | None,
     typer.Option(
@@ -68,6 +79,7 @@ def eval_command(
     judge_model: JudgeOption = None,
     api_base: ApiBaseOption = None,
     data: DataOption = None,
+    examples: ExamplesOption = None,
     samples: SamplesOption = 1,
     json_output: JsonOption = False,
     fail_under: FailUnderOption = None,
@@ -79,19 +91,23 @@ def eval_command(
     from mockloop import runs
     from mockloop.cli.common import library, notify_stderr
     from mockloop.cli.context import environment
-    from mockloop.evaldata import DataError, bank_items, load_data
+    from mockloop.evaldata import DataError, bank_items, load_data, load_examples
     from mockloop.judgeeval import evaluate
 
     env = environment(quiet=json_output)
     lib = library()
+    if examples and not data:
+        raise UserError("--examples: give the answers they are examples for with --data")
     try:
-        items = load_data(data, lib) if data else bank_items(lib)
+        graded = load_examples(examples) if examples else {}
+        items = load_data(data, lib, graded) if data else bank_items(lib)
     except DataError as exc:
         raise UserError(str(exc)) from None
     config = env.settings(judge_model=judge_model, api_base=api_base, max_cost=max_cost)
     chosen = runs.judge(config, samples, on_notice=notify_stderr)
     with _progress(len(items), enabled=not json_output and sys.stderr.isatty()) as advance:
         report = evaluate(chosen, items, samples=samples, on_progress=advance)
+    report = report.model_copy(update={"graded_examples": sum(map(len, graded.values()))})
     if fail_under is not None:
         value = report.main_value
         report = report.model_copy(
@@ -161,6 +177,7 @@ def _rows(report: EvalReport) -> list[tuple[str, str]]:
     a, adv, spread = report.agreement, report.adversarial, report.spread
     rows = [
         ("Labelled answers", str(a.answers)),
+        *([("Graded examples", str(report.graded_examples))] if report.graded_examples else []),
         ("Spearman with labels", _fmt(a.spearman)),
         (f"ROC-AUC correct vs not ({a.roc_auc_answers})", _fmt(a.roc_auc)),
         (f"Quadratic weighted kappa, 1-5 ({a.qwk_answers})", _fmt(a.qwk)),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mockloop.analysis.embedding import Similarity, default_similarity
+from mockloop.analysis.examples import MIN_EXAMPLES, NEAREST, blend
+from mockloop.analysis.examples import WEIGHT as EXAMPLES_WEIGHT
 from mockloop.analysis.keypoints import EXPLAINS, Analysis, analyse, strip_instructions
 from mockloop.analysis.submission import own_text
 from mockloop.analysis.text import sentences, words
@@ -21,7 +23,8 @@ from mockloop.models import (
     Transcript,
 )
 
-PROMPT_VERSION = "keypoints-v3"  # v3: per-criterion offline_bands from the rubric
+# v3: per-criterion offline_bands from the rubric; v4: graded samples as examples
+PROMPT_VERSION = "keypoints-v4"
 # Upper edges of bands 1-4 for a signal in [0, 1]; at or above the last edge is a 5.
 BAND_EDGES = (0.15, 0.35, 0.60, 0.80)
 
@@ -56,6 +59,8 @@ class KeypointJudge:
                 # The defaults; a criterion with offline_bands in its rubric uses those.
                 "band_edges": list(BAND_EDGES),
                 "bands": "each criterion's offline_bands from its rubric, else band_edges",
+                "examples": f"questions with {MIN_EXAMPLES}+ graded samples: the {NEAREST} "
+                f"nearest weigh {EXAMPLES_WEIGHT:.2f} of correctness",
             },
         )
 
@@ -110,8 +115,14 @@ class KeypointJudge:
         if named:
             rationale += f" Named, not explained: {', '.join(named)}."
         rationale += "".join(f" {w.feedback}" for w in wrong)
+        if (near := analysis.examples) is not None:
+            rationale += (
+                f" The {near.count} graded sample answers nearest to this one average "
+                f"{near.grade:.0%} (they count for {EXAMPLES_WEIGHT:.0%})."
+            )
+        signal = blend(sum(m.score for m in matches) / len(matches), near)
         # A wrong claim costs more than the point it cancels: correctness is about being right.
-        signal = sum(m.score for m in matches) / len(matches) - MISCONCEPTION_PENALTY * len(wrong)
+        signal -= MISCONCEPTION_PENALTY * len(wrong)
         return CriterionScore(
             criterion=criterion.id,
             score=self.band(criterion, max(0.0, signal)),
