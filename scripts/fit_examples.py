@@ -30,12 +30,12 @@ WEIGHTS = (0.2, 0.25, 1 / 3, 0.4, 0.5, 0.6)
 
 
 def reference_only(items: Sequence[Item]) -> list[float]:
-    """The offline analysis's best key-point score, with no examples."""
+    """The offline analysis's coverage of the reference answers, with no examples."""
     sim = default_similarity()
     scores = []
     for item in items:
         analysis = analyse(as_question(item), item.answer, sim)
-        scores.append(max((m.score for m in analysis.matches), default=0.0))
+        scores.append(analysis.coverage)
     return scores
 
 

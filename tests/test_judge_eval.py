@@ -207,6 +207,10 @@ def test_fail_under_compares_spearman_and_exits_1(tmp_path: Path) -> None:
             r":2: reference_answers: expected a non-empty list of strings",
         ),
         (line("x", label="correct", rubric="nope"), r":2: rubric: expected one of "),
+        (
+            line("x", label="correct", reference_answers=[REFERENCE, "ok"]),
+            r":2: reference_answers\.1: String should have at least 3 characters",
+        ),
         ("[1, 2]", r":2: expected a JSON object, got list"),
     ],
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import mean
@@ -259,24 +259,41 @@ def _question(
 def _as_question(
     raw_id: str, prompt: str, references: list[str], rubric: Rubric, where: str
 ) -> Question:
-    """A data line's question as a bank question: each reference answer is one key point."""
-    slug = re.sub(r"[^a-z0-9_-]+", "-", raw_id.lower()).strip("-_")[:80] or "data-question"
+    """A data line's question as a bank question (reference_question), or DataError."""
     try:
-        return Question.model_validate(
-            {
-                "id": slug,
-                "topic": "data",
-                "difficulty": "medium",
-                "rubric": rubric.rubric,
-                "prompt": prompt,
-                "key_points": [
-                    {"id": f"ref{i}", "text": text} for i, text in enumerate(references)
-                ],
-                "reference_answer": references[0],
-            }
-        )
+        return reference_question(raw_id, prompt, references, rubric.rubric)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "question"
-        field = field.replace("key_points", "reference_answers").replace(".text", "")
-        raise DataError(f"{where}: {field}: {first['msg']}") from None
+        loc = [str(part) for part in first["loc"]]
+        # key_points.0.text is the first reference, key_points.0.alternatives.N the (N+2)th.
+        if loc[:3] == ["key_points", "0", "text"]:
+            loc = ["reference_answers", "0"]
+        elif loc[:3] == ["key_points", "0", "alternatives"] and len(loc) > 3:
+            loc = ["reference_answers", str(int(loc[3]) + 1)]
+        raise DataError(f"{where}: {'.'.join(loc) or 'question'}: {first['msg']}") from None
+
+
+def reference_question(
+    raw_id: str,
+    prompt: str,
+    references: Sequence[str],
+    rubric: str,
+    samples: Sequence[Sample] = (),
+) -> Question:
+    """A question known only by its reference answers, as in SemEval: any one of them is a
+    complete answer, so they are wordings of one key point. Raises ValidationError."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", raw_id.lower()).strip("-_")[:80] or "data-question"
+    return Question.model_validate(
+        {
+            "id": slug,
+            "topic": "data",
+            "difficulty": "medium",
+            "rubric": rubric,
+            "prompt": prompt,
+            "key_points": [
+                {"id": "reference", "text": references[0], "alternatives": list(references[1:])}
+            ],
+            "reference_answer": references[0],
+            "samples": list(samples),
+        }
+    )

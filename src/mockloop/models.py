@@ -98,12 +98,20 @@ class KeyPoint(Strict):
 
     id: Slug
     text: str = Field(min_length=3)
+    # Other complete wordings of the same point (a data file's further reference answers): the
+    # one an answer comes closest to counts. Aliases are terms; these are sentences.
+    alternatives: list[Annotated[str, Field(min_length=3)]] = Field(default_factory=list)
     aliases: list[Alias] = Field(default_factory=list)
     misconceptions: list[Misconception] = Field(default_factory=list)
     # The rubric criterion this point is evidence for, when a rubric scores several criteria on
     # coverage (system design: requirements, architecture, evaluation). Offline, each of those
     # criteria is scored on its own points; one that no point names is scored on all of them.
     criterion: Slug | None = None
+
+    @property
+    def wordings(self) -> list[str]:
+        """The point's text, then each alternative wording."""
+        return [self.text, *self.alternatives]
 
 
 class FollowUp(Strict):

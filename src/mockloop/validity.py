@@ -19,7 +19,8 @@ from mockloop.analysis.injection import strip_instructions
 from mockloop.analysis.keypoints import analyse
 from mockloop.analysis.text import content_stems
 from mockloop.content import Library
-from mockloop.models import Difficulty, KeyPoint, Question, Sample, SampleLabel
+from mockloop.evaldata import reference_question
+from mockloop.models import Question, Sample, SampleLabel
 from mockloop.ports import Judge
 
 
@@ -94,18 +95,10 @@ def word_overlap(item: Item) -> float:
 
 
 def as_question(item: Item, examples: Sequence[Sample] = ()) -> Question:
-    """A SemEval item as a mockloop question: each reference answer is one key point, and the
-    graded examples (if any) are its samples."""
-    points = [KeyPoint(id=f"ref{i}", text=r) for i, r in enumerate(item.references)]
-    return Question(
-        id="semeval",
-        topic="semeval",
-        difficulty=Difficulty.MEDIUM,
-        rubric="fundamentals",
-        prompt=item.question,
-        key_points=points,
-        reference_answer=item.references[0],
-        samples=list(examples),
+    """A SemEval item as a mockloop question, as `judge eval --data` builds it: its reference
+    answers are wordings of one key point, and its graded examples (if any) are samples."""
+    return reference_question(
+        item.question_id, item.question, item.references, "fundamentals", examples
     )
 
 
@@ -129,16 +122,16 @@ def examples_by_question(items: Iterable[Item]) -> dict[tuple[str, str], list[Sa
 def scorers(
     sim: Similarity, examples: Examples | None = None
 ) -> dict[str, Callable[[Item], float]]:
-    """The two baselines and the offline analysis (best key-point score); with examples, also
-    the nearest examples' grade alone (a third baseline) and the offline analysis that
-    compares each answer with the graded examples of its question."""
+    """The two baselines and the offline analysis (its coverage of the references); with
+    examples, also the nearest examples' grade alone (a third baseline) and the offline
+    analysis that compares each answer with the graded examples of its question."""
 
     def embedding_cosine(item: Item) -> float:
         return max(sim.scores(item.answer, item.references), default=0.0)
 
     def offline_with(item: Item, graded: Sequence[Sample]) -> float:
         analysis = analyse(as_question(item, graded), item.answer, sim)
-        return blend(max((m.score for m in analysis.matches), default=0.0), analysis.examples)
+        return blend(analysis.coverage, analysis.examples)
 
     found: dict[str, Callable[[Item], float]] = {
         "word overlap": word_overlap,

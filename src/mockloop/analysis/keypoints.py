@@ -341,12 +341,17 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
         content_stems(" ".join([question.reference_answer, *(p.text for p in question.key_points)]))
     )
     spans = _spans(answer, qstems, terms, vocabulary)
-    point_texts = [demote(p.text, qstems) or p.text for p in question.key_points]
+    # Each wording of a point is matched on its own; the closest one speaks for the point.
+    wordings = [(p, text) for p in question.key_points for text in p.wordings]
+    point_texts = [demote(text, qstems) or text for _, text in wordings]
     matrix = similarity_matrix(sim, point_texts, spans.demoted)
-    matches = [
-        match_point(p, spans, row, qstems)
-        for p, row in zip(question.key_points, matrix, strict=True)
-    ]
+    best: dict[str, PointMatch] = {}
+    for (point, text), row in zip(wordings, matrix, strict=True):
+        worded = point if text == point.text else point.model_copy(update={"text": text})
+        match = replace(match_point(worded, spans, row, qstems), point=point)
+        if point.id not in best or match.score > best[point.id].score:
+            best[point.id] = match
+    matches = [best[p.id] for p in question.key_points]
     wrong = [
         replace(w, quote=verbatim(w.quote, answer))
         for w in find_misconceptions(question, spans, sim)

@@ -107,7 +107,10 @@ def judge_messages(
         + "\n".join(f"    {level}: {text}" for level, text in sorted(c.levels.items()))
         for c in rubric.criteria
     )
-    key_points = "\n".join(f"- {p.id}: {p.text}" for p in question.key_points)
+    key_points = "\n".join(
+        f"- {p.id}: {p.text}" + "".join(f"\n  or, in other words: {a}" for a in p.alternatives)
+        for p in question.key_points
+    )
     user = (
         f"<question>\n{question.prompt}\n</question>\n\n<rubric>\n{criteria}\n</rubric>\n\n"
         f"<key_points>\n{key_points}\n</key_points>\n\n"
