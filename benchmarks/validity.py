@@ -12,6 +12,7 @@ from collections import defaultdict
 from common import Row
 
 from mockloop.analysis.embedding import default_similarity
+from mockloop.analysis.text import garbled
 from mockloop.calibration import collect, cross_validated_spearman
 from mockloop.content import load_library
 from mockloop.judges.keypoints import KeypointJudge
@@ -36,6 +37,9 @@ def bank_rows() -> list[Row]:
     means = figures.adversary_means
     below = figures.adversaries_below_partial
     flagged, honest = figures.flags
+    texts = [s.answer for q in library.questions for s in q.samples]
+    texts += [q.reference_answer for q in library.questions]
+    salad = sum(map(garbled, texts))
     rows = [
         Row("validity", f"bank samples: Spearman with the labels ({figures.samples} answers)",
             f"{figures.spearman:.3f}", ">= 0.93", figures.spearman >= 0.93),
@@ -55,8 +59,13 @@ def bank_rows() -> list[Row]:
         Row("validity", "each first alias in a long sentence of filler: mean score",
             f"{means.get('padded-aliases', 0):.2f}", "<= 2.0",
             means.get("padded-aliases", 0) <= 2.0),
+        Row("validity", "the strong sample with its words shuffled: mean score",
+            f"{means.get('shuffled-strong', 0):.2f}", "<= 2.0",
+            means.get("shuffled-strong", 0) <= 2.0),
         Row("validity", "injection filter: honest bank samples flagged",
             f"{flagged} of {honest}", "0", flagged == 0),
+        Row("validity", "word-salad filter: honest bank samples and reference answers flagged",
+            f"{salad} of {len(texts)}", "0", salad == 0),
     ]  # fmt: skip
     for kind, (ok, total) in sorted(below.items()):
         rows.append(
@@ -101,13 +110,15 @@ def semeval_rows() -> list[Row]:
                 f">= {target} and above all four", auc["offline + examples"] >= target
                 and auc["offline + examples"] > max(best, alone)),
         ]  # fmt: skip
-    flagged, total = flag_rate(
-        i.answer for i in items if i.split in ("train", "test-unseen-answers")
-    )
-    rows.append(
+    answers = [i.answer for i in items if i.split in ("train", "test-unseen-answers")]
+    flagged, total = flag_rate(answers)
+    salad = sum(map(garbled, answers))
+    rows += [
         Row("validity", "injection filter: SemEval train + test-unseen-answers flagged",
-            f"{flagged} of {total}", "0", flagged == 0)
-    )  # fmt: skip
+            f"{flagged} of {total}", "0", flagged == 0),
+        Row("validity", "word-salad filter: SemEval train + test-unseen-answers flagged",
+            f"{salad} of {total}", "0", salad == 0),
+    ]  # fmt: skip
     return rows
 
 

@@ -11,11 +11,12 @@ from mockloop.adversarial import (
     adversarial_answers,
     alias_sentences,
     padded_alias_sentences,
+    shuffled_strong_sample,
 )
 from mockloop.analysis.embedding import default_similarity
 from mockloop.analysis.injection import strip_instructions
 from mockloop.analysis.keypoints import analyse
-from mockloop.analysis.text import is_list, is_statement
+from mockloop.analysis.text import garbled, is_list, is_statement
 from mockloop.bankcheck import answer_score, one_answer_transcript
 from mockloop.content import Library
 from mockloop.interviewers.scripted import ScriptedInterviewer
@@ -338,3 +339,36 @@ def test_aliases_listed_with_noun_verbs_score_as_a_list(
         first = [p.aliases[0] for p in question.key_points if p.aliases]
         scores.append(score(judge, builtin_library, question, ", ".join([*first, "count, cache"])))
     assert mean(scores) <= 2.0, mean(scores)
+
+
+def test_the_strong_samples_words_shuffled_are_word_salad_and_score_one(
+    judge: KeypointJudge, builtin_library: Library
+) -> None:
+    """Every right word in no order scored 3.44 on average and beat the partial sample on 113 of
+    122 questions: clauses were read one bag of words at a time."""
+    question = builtin_library.question("stats-z-vs-t-test")
+    shuffled = shuffled_strong_sample(question)
+    assert shuffled is not None and sorted(shuffled.split()) == sorted(
+        sample(question, SampleLabel.STRONG).split()
+    )
+    result = verdict(judge, builtin_library, question, shuffled)
+    assert {c.score for c in result.criteria} == {1}
+    assert "the answer's words are not in sentences (word salad)" in result.flags
+    scores = [
+        score(judge, builtin_library, q, text)
+        for q in builtin_library.questions
+        if (text := shuffled_strong_sample(q)) is not None
+    ]
+    assert mean(scores) <= 2.0, mean(scores)
+
+
+def test_no_honest_answer_is_word_salad(builtin_library: Library) -> None:
+    texts = [s.answer for q in builtin_library.questions for s in q.samples]
+    texts += [q.reference_answer for q in builtin_library.questions]
+    # Repeating an answer adds quirks, never a higher rate of them.
+    assert not [t for t in texts if garbled(t) or garbled(" ".join([t] * 4))]
+    # Quoted words are names, whatever their part of speech; stranded prepositions are English.
+    assert not garbled(
+        'Use the `with` statement, then the "and" of the two masks, then the `is` check. '
+        "It is the thing we care about. That is what it is for. Which one is it used with?"
+    )

@@ -7,6 +7,7 @@ When one gets through, the offline analysis names the alias or point that let it
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -15,7 +16,7 @@ from mockloop.analysis.embedding import Similarity, default_similarity
 from mockloop.analysis.keypoints import analyse
 from mockloop.analysis.text import contains_phrase, stems
 from mockloop.content import Library, Loc, SourceMap
-from mockloop.models import Question
+from mockloop.models import Question, SampleLabel
 
 Kind = Literal["echo", "aliases", "all-aliases", "misconception"]
 
@@ -106,16 +107,30 @@ def padded_alias_sentences(question: Question) -> str:
     return _first_aliases_in(question, PADDING)
 
 
+def shuffled_strong_sample(question: Question) -> str | None:
+    """The strong sample's words in a random order (the same for a question on every run): every
+    right word, no statement. None without a strong sample."""
+    strong = next((s.answer for s in question.samples if s.label is SampleLabel.STRONG), None)
+    if strong is None:
+        return None
+    tokens = strong.split()
+    random.Random(question.id).shuffle(tokens)
+    return " ".join(tokens)
+
+
 def analysis_attacks(question: Question) -> list[tuple[str, str]]:
     """(kind, answer) of the attacks on the analysis itself, beside `adversarial_answers`.
 
     Not `banks check`'s kinds (a bank cannot fix them: they test the analysis, not the
     content), but answers the offline judge must score like a list of terms.
     """
-    return [
+    attacks = [
         ("alias-sentences", alias_sentences(question)),
         ("padded-aliases", padded_alias_sentences(question)),
     ]
+    if (shuffled := shuffled_strong_sample(question)) is not None:
+        attacks.append(("shuffled-strong", shuffled))
+    return attacks
 
 
 def _where(library: Library, question: Question) -> tuple[SourceMap | None, Loc]:

@@ -30,6 +30,7 @@ from mockloop.analysis.text import (
     clauses,
     contains_phrase,
     content_stems,
+    garbled,
     is_code_line,
     is_list,
     sentences,
@@ -85,7 +86,9 @@ EXPLAINS = re.compile(
     re.I,
 )
 
-Verdict = Literal["answer", "empty", "non_answer", "off_topic", "instructions_only", "echo"]
+Verdict = Literal[
+    "answer", "empty", "non_answer", "off_topic", "instructions_only", "echo", "garbled"
+]
 How = Literal["alias", "words", "meaning", "named", "misconception", "none"]
 
 
@@ -385,6 +388,8 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
         verdict = "non_answer"
     elif echo >= ECHO and restated >= RESTATED and not any(m.covered for m in matches):
         verdict = "echo"
+    elif garbled(answer):
+        verdict = "garbled"  # the right words in no order state nothing
     elif topical < OFF_TOPIC and not any(m.covered for m in matches) and not wrong and not vouched:
         verdict = "off_topic"
     if verdict != "answer":

@@ -211,6 +211,7 @@ _VERDICT_FLAGS = {
     "non_answer": "the candidate said they did not know",
     "off_topic": "the answer is off-topic",
     "echo": "the answer restates the question",
+    "garbled": "the answer's words are not in sentences (word salad)",
 }
 
 
