@@ -59,6 +59,8 @@ def bank_rows() -> list[Row]:
         Row("validity", "each first alias in a long sentence of filler: mean score",
             f"{means.get('padded-aliases', 0):.2f}", "<= 2.0",
             means.get("padded-aliases", 0) <= 2.0),
+        Row("validity", "each first alias strung into one sentence by connectives: mean score",
+            f"{means.get('alias-chain', 0):.2f}", "<= 2.0", means.get("alias-chain", 0) <= 2.0),
         Row("validity", "the strong sample with its words shuffled: mean score",
             f"{means.get('shuffled-strong', 0):.2f}", "<= 2.0",
             means.get("shuffled-strong", 0) <= 2.0),

@@ -9,14 +9,15 @@ import pytest
 from mockloop.adversarial import (
     PADDING,
     adversarial_answers,
+    alias_chain,
     alias_sentences,
     padded_alias_sentences,
     shuffled_strong_sample,
 )
 from mockloop.analysis.embedding import default_similarity
 from mockloop.analysis.injection import strip_instructions
-from mockloop.analysis.keypoints import analyse
-from mockloop.analysis.text import garbled, is_list, is_statement
+from mockloop.analysis.keypoints import analyse, chained, question_stems
+from mockloop.analysis.text import content_stems, garbled, is_list, is_statement, sentences, stems
 from mockloop.bankcheck import answer_score, one_answer_transcript
 from mockloop.content import Library
 from mockloop.interviewers.scripted import ScriptedInterviewer
@@ -372,3 +373,40 @@ def test_no_honest_answer_is_word_salad(builtin_library: Library) -> None:
         'Use the `with` statement, then the "and" of the two masks, then the `is` check. '
         "It is the thing we care about. That is what it is for. Which one is it used with?"
     )
+
+
+def test_aliases_strung_together_by_connectives_are_a_list(
+    judge: KeypointJudge, builtin_library: Library
+) -> None:
+    """Each first alias joined by "because" averaged 1.99 and reached the partial sample on 25
+    of 122 questions: the sentence had a verb, and its "because"s read as explanation."""
+    question = builtin_library.question("agent-eval-trajectory-vs-outcome")
+    chain = (
+        "Final database state because sequence of tool calls leads to right tool with right "
+        "arguments which means many valid paths and therefore cost per task."
+    )
+    result = verdict(judge, builtin_library, question, chain)
+    scores = {c.criterion: c.score for c in result.criteria}
+    assert scores["correctness"] == 1 and scores["depth"] == 1, result.criteria
+    assert "Named, not explained" in result.criteria[0].rationale
+    assert "a list of terms" in result.criteria[2].rationale
+    assert (
+        mean(
+            score(judge, builtin_library, q, alias_chain(q))
+            for q in builtin_library.questions
+            if any(p.aliases for p in q.key_points)
+        )
+        <= 1.5
+    )
+
+
+def test_no_honest_sentence_is_a_chain_of_terms(builtin_library: Library) -> None:
+    for question in builtin_library.questions:
+        qstems = question_stems(question)
+        terms = frozenset(
+            s for p in question.key_points for a in p.aliases for s in content_stems(a)
+        )
+        aliases = [[stems(a) for a in p.aliases] for p in question.key_points]
+        texts = [s.answer for s in question.samples] + [question.reference_answer]
+        chains = [s for t in texts for s in sentences(t) if chained(s, qstems, terms, aliases)]
+        assert not chains, (question.id, chains)

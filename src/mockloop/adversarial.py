@@ -107,6 +107,18 @@ def padded_alias_sentences(question: Question) -> str:
     return _first_aliases_in(question, PADDING)
 
 
+# Words that join terms into something shaped like a sentence, taken in turn.
+GLUE = (" because ", " so ", " and therefore ", " which means ")
+
+
+def alias_chain(question: Question) -> str:
+    """Each point's first alias strung into one sentence by connectives: a list with verbs."""
+    first = [p.aliases[0] for p in question.key_points if p.aliases]
+    chain = "".join(a + GLUE[i % len(GLUE)] for i, a in enumerate(first[:-1]))
+    chain += first[-1] if first else ""
+    return chain[:1].upper() + chain[1:] + "."
+
+
 def shuffled_strong_sample(question: Question) -> str | None:
     """The strong sample's words in a random order (the same for a question on every run): every
     right word, no statement. None without a strong sample."""
@@ -127,6 +139,7 @@ def analysis_attacks(question: Question) -> list[tuple[str, str]]:
     attacks = [
         ("alias-sentences", alias_sentences(question)),
         ("padded-aliases", padded_alias_sentences(question)),
+        ("alias-chain", alias_chain(question)),
     ]
     if (shuffled := shuffled_strong_sample(question)) is not None:
         attacks.append(("shuffled-strong", shuffled))

@@ -178,18 +178,30 @@ class _Spans:
     # subject at all? Filler round a term ("people in many teams talk about it in meetings")
     # scores 0 where an explanation in the subject's words does not.
     topical: list[float]
+    # The span strings together the terms of several points and nothing else ("final state
+    # because tool sequence because cost per task"): a list of terms with verbs for commas.
+    chains: list[bool]
 
 
 def _spans(
-    answer: str, qstems: frozenset[str], terms: frozenset[str], vocabulary: frozenset[str]
+    answer: str,
+    qstems: frozenset[str],
+    terms: frozenset[str],
+    vocabulary: frozenset[str],
+    aliases: list[list[list[str]]],  # per key point, each alias's stems
 ) -> _Spans:
     texts: list[str] = []
+    chains: list[bool] = []
     for sentence in sentences(answer):
         parts = clauses(sentence)
-        texts.extend(parts if len(parts) == 1 else [sentence, *parts])
+        # The clauses of a chain are its links: each is part of the list, whatever it holds.
+        chain = chained(sentence, qstems, terms, aliases)
+        spans = parts if len(parts) == 1 else [sentence, *parts]
+        texts.extend(spans)
+        chains.extend(chain or chained(t, qstems, terms, aliases) for t in spans)
         if len(texts) >= MAX_SPANS:
             break
-    texts = texts[:MAX_SPANS]
+    texts, chains = texts[:MAX_SPANS], chains[:MAX_SPANS]
     demoted = [demote(t, qstems) for t in texts]
     said = [frozenset(content_stems(d)) for d in demoted]
     return _Spans(
@@ -201,7 +213,32 @@ def _spans(
         said,
         [is_list(t) for t in texts],
         [_share(own_words(s, terms, qstems), vocabulary) for s in said],
+        chains,
     )
+
+
+CHAIN_POINTS = 3  # the terms of this many points in one span, with no word of its own
+# Words that join statements without saying anything: they are not a span's own words.
+_CONNECTIVE_TEXT = "therefore thus hence consequently also furthermore moreover additionally"
+_CONNECTIVE_TEXT += " plus then finally firstly secondly lastly overall"
+_CONNECTIVE_TEXT += " leads lead causes cause helps help improves improve matters matter means mean"
+_CONNECTIVE_TEXT += " makes make uses use needs need gives give affects affect enables enable"
+_CONNECTIVE_TEXT += " reduces reduce increases increase allows allow requires require involves"
+_CONNECTIVE_TEXT += " involve includes include relates relate depends depend"
+CONNECTIVES = frozenset(stem(w) for w in _CONNECTIVE_TEXT.split())
+
+
+def chained(
+    text: str, qstems: frozenset[str], terms: frozenset[str], aliases: list[list[list[str]]]
+) -> bool:
+    """True when a span strings together the terms of CHAIN_POINTS points and says nothing
+    else: no word of its own beyond connectives."""
+    said = frozenset(content_stems(demote(text, qstems)))
+    if own_words(said, terms, qstems) - CONNECTIVES:
+        return False
+    tokens = stems(text)
+    named = sum(any(contains_phrase(tokens, a) for a in point) for point in aliases)
+    return named >= CHAIN_POINTS
 
 
 def own_words(said: frozenset[str], terms: frozenset[str], qstems: frozenset[str]) -> set[str]:
@@ -248,7 +285,11 @@ def match_point(
             continue
         strength = max(strength, probability)
         score = scale(probability, EXPRESSED_LOW, EXPRESSED_HIGH)
-        if found is not None:
+        if spans.chains[index]:
+            # Terms strung together state nothing, whichever point they come closest to.
+            named = index if named < 0 and found is not None else named
+            score = min(score, NAMED)
+        elif found is not None:
             # Negated ("I won't dwell on requirements") or bare, an alias states nothing.
             # Its own words: neither the question's nor any term of the question's points.
             own = own_words(said, spans.terms, qstems)
@@ -324,7 +365,13 @@ def _shape(spans: _Spans, answer: str) -> tuple[float, float]:
     """(share of words inside statements, explanation signal in [0, 1])."""
     sentence_list = sentences(answer)
     total = sum(len(words(s)) for s in sentence_list) or 1
-    stated = [s for s in sentence_list if make_clause(s, False).statement or is_code_line(s)]
+    links = {t for t, chain in zip(spans.texts, spans.chains, strict=True) if chain}
+    # A chain of terms is a list, and its "because"s explain nothing.
+    stated = [
+        s
+        for s in sentence_list
+        if (make_clause(s, False).statement or is_code_line(s)) and s not in links
+    ]
     share = sum(len(words(s)) for s in stated) / total
     markers = {m.group(0).lower() for s in stated for m in EXPLAINS.finditer(s)}
     return share, min(1.0, len(markers) / 4)
@@ -343,7 +390,8 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
     vocabulary = frozenset(
         content_stems(" ".join([question.reference_answer, *(p.text for p in question.key_points)]))
     )
-    spans = _spans(answer, qstems, terms, vocabulary)
+    aliases = [[stems(a) for a in p.aliases] for p in question.key_points]
+    spans = _spans(answer, qstems, terms, vocabulary, aliases)
     # Each wording of a point is matched on its own; the closest one speaks for the point.
     wordings = [(p, text) for p in question.key_points for text in p.wordings]
     point_texts = [demote(text, qstems) or text for _, text in wordings]
