@@ -218,7 +218,8 @@ def _spans(
 
 
 CHAIN_POINTS = 3  # the terms of this many points in one span, with no word of its own
-# Words that join statements without saying anything: they are not a span's own words.
+# Connectives and verbs of mere relation ("X leads to Y", "X helps Y") join terms without
+# saying anything about them: they are not a span's own words when telling a chain.
 _CONNECTIVE_TEXT = "therefore thus hence consequently also furthermore moreover additionally"
 _CONNECTIVE_TEXT += " plus then finally firstly secondly lastly overall"
 _CONNECTIVE_TEXT += " leads lead causes cause helps help improves improve matters matter means mean"
