@@ -390,6 +390,10 @@ def test_aliases_strung_together_by_connectives_are_a_list(
     assert scores["correctness"] == 1 and scores["depth"] == 1, result.criteria
     assert "Named, not explained" in result.criteria[0].rationale
     assert "a list of terms" in result.criteria[2].rationale
+    # Without a verb it is a fragment, and a chain of fragments is still a list.
+    verbless = "Known population variance because unknown variance so heavier tails."
+    stats = builtin_library.question("stats-z-vs-t-test")
+    assert score(judge, builtin_library, stats, verbless) <= 1.5
     assert (
         mean(
             score(judge, builtin_library, q, alias_chain(q))

@@ -277,7 +277,7 @@ def match_point(
         if not (clause.statement or spans.code[index]):
             if found is not None or probability >= EXPRESSED_HIGH:
                 named = index if named < 0 else named
-            if not spans.lists[index]:
+            if not (spans.lists[index] or spans.chains[index]):
                 # A fragment ("evaporation leaves the salt") is graded but never covers a point.
                 fragment = min(scale(probability, EXPRESSED_LOW, EXPRESSED_HIGH), FRAGMENT)
                 strength = max(strength, probability)
