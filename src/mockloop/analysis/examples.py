@@ -21,7 +21,9 @@ from mockloop.models import Sample, SampleLabel
 
 # Below this many examples (the answer itself left out) the neighbours are noise, and worse:
 # with the banks' three samples a sample's own neighbours are the other two bands. SemEval
-# train: 5 examples per question change ROC-AUC by -0.01..+0.01, 10 by +0.01..+0.05.
+# train, each answer left out, against the reference alone (Beetle / SciEntsBank): 3 examples
+# a question -0.017 / +0.042 ROC-AUC, 5 -0.008 / +0.054, 10 +0.016 / +0.091, 20 +0.032 /
+# +0.116 (scripts/fit_examples.py --sizes).
 MIN_EXAMPLES = 10
 NEAREST = 5  # graded answers consulted: the best on train, within 0.005 of 3 and 7
 # Mean cosine of the nearest examples under which they are not near at all, and say nothing.
@@ -58,13 +60,17 @@ def _normal(text: str) -> str:
 
 
 def nearest_grade(
-    answer: str, samples: Sequence[Sample], similarity: Similarity, nearest: int = NEAREST
+    answer: str,
+    samples: Sequence[Sample],
+    similarity: Similarity,
+    nearest: int = NEAREST,
+    minimum: int = MIN_EXAMPLES,
 ) -> ExampleGrade | None:
     """How the examples nearest to `answer` were graded; None when there are too few of them or
     none is near. An example with the answer's own text is left out: no answer grades itself."""
     own = _normal(answer)
     examples = [s for s in samples if _normal(s.answer) != own]
-    if len(examples) < MIN_EXAMPLES:
+    if len(examples) < minimum:
         return None
     cosines = similarity.scores(answer, [s.answer for s in examples])
     ranked = sorted(zip(cosines, examples, strict=True), key=lambda pair: -pair[0])[:nearest]
