@@ -196,3 +196,45 @@ def test_judge_eval_examples_errors_are_one_line(
     assert result.exit_code == 2
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+# -- a bank of your own with graded answers, through an interview --------------------------------
+
+
+def test_an_interview_on_a_bank_with_graded_samples_uses_them(
+    tmp_path: Path,
+    use_banks,  # type: ignore[no-untyped-def]
+) -> None:
+    bank = {
+        "bank": "salt",
+        "round": "fundamentals",
+        "questions": [
+            {
+                "id": "salt-water",
+                "topic": "chemistry",
+                "difficulty": "easy",
+                "rubric": "fundamentals",
+                "prompt": QUESTION,
+                "key_points": [{"id": "evaporate", "text": REFERENCE}],
+                "reference_answer": REFERENCE,
+                "samples": [{"label": "strong", "answer": a} for a in RIGHT]
+                + [{"label": "weak", "answer": a} for a in WRONG],
+            }
+        ],
+    }
+    path = tmp_path / "salt.yaml"
+    path.write_text(json.dumps(bank))  # JSON is YAML
+    use_banks(path)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(json.dumps({"salt-water": [PARAPHRASE]}))
+    result = runner.invoke(
+        app, ["interview", "-q", "salt-water", "--answers", str(answers), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    (question,) = json.loads(result.stdout)["scorecard"]["questions"]
+    correctness = next(c for c in question["criteria"] if c["criterion"] == "correctness")
+    assert (
+        f"The {NEAREST} graded sample answers nearest to this one average 100%"
+        in (correctness["rationale"])
+    )
+    assert "the answer is off-topic" not in question["flags"]
