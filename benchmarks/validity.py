@@ -27,6 +27,15 @@ from mockloop.validity import (
 )
 
 TARGET_AUC = {"beetle": 0.90, "scientsbank": 0.82}
+# (adversarial kind, what it is, the highest mean score it may get)
+MEAN_TARGETS = (
+    ("echo", "echoed prompts", 1.5),
+    ("aliases", "alias lists (first alias of each point)", 2.0),
+    ("alias-sentences", "each first alias in a short sentence that says nothing", 2.0),
+    ("padded-aliases", "each first alias in a long sentence of filler", 2.0),
+    ("alias-chain", "each first alias strung into one sentence by connectives", 2.0),
+    ("shuffled-strong", "the strong sample with its words shuffled", 2.0),
+)
 
 
 def bank_rows() -> list[Row]:
@@ -49,21 +58,13 @@ def bank_rows() -> list[Row]:
         Row("validity", "questions whose samples rank strong > partial > weak",
             f"{figures.ranked} of {figures.questions}", "all",
             figures.ranked == figures.questions),
-        Row("validity", "echoed prompts: mean score", f"{means.get('echo', 0):.2f}", "<= 1.5",
-            means.get("echo", 0) <= 1.5),
-        Row("validity", "alias lists (first alias of each point): mean score",
-            f"{means.get('aliases', 0):.2f}", "<= 2.0", means.get("aliases", 0) <= 2.0),
-        Row("validity", "each first alias in a short sentence that says nothing: mean score",
-            f"{means.get('alias-sentences', 0):.2f}", "<= 2.0",
-            means.get("alias-sentences", 0) <= 2.0),
-        Row("validity", "each first alias in a long sentence of filler: mean score",
-            f"{means.get('padded-aliases', 0):.2f}", "<= 2.0",
-            means.get("padded-aliases", 0) <= 2.0),
-        Row("validity", "each first alias strung into one sentence by connectives: mean score",
-            f"{means.get('alias-chain', 0):.2f}", "<= 2.0", means.get("alias-chain", 0) <= 2.0),
-        Row("validity", "the strong sample with its words shuffled: mean score",
-            f"{means.get('shuffled-strong', 0):.2f}", "<= 2.0",
-            means.get("shuffled-strong", 0) <= 2.0),
+    ]  # fmt: skip
+    rows += [
+        Row("validity", f"{what}: mean score", f"{means.get(kind, 0):.2f}", f"<= {most}",
+            means.get(kind, 0) <= most)
+        for kind, what, most in MEAN_TARGETS
+    ]  # fmt: skip
+    rows += [
         Row("validity", "injection filter: honest bank samples flagged",
             f"{flagged} of {honest}", "0", flagged == 0),
         Row("validity", "word-salad filter: honest bank samples and reference answers flagged",
