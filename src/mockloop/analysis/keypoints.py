@@ -191,19 +191,20 @@ def _spans(
     aliases: list[list[list[str]]],  # per key point, each alias's stems
 ) -> _Spans:
     texts: list[str] = []
-    chains: list[bool] = []
+    heads: list[int] = []  # each span's sentence, as the index of the sentence's first span
     for sentence in sentences(answer):
         parts = clauses(sentence)
-        # The clauses of a chain are its links: each is part of the list, whatever it holds.
-        chain = chained(sentence, qstems, terms, aliases)
         spans = parts if len(parts) == 1 else [sentence, *parts]
+        heads.extend([len(texts)] * len(spans))
         texts.extend(spans)
-        chains.extend(chain or chained(t, qstems, terms, aliases) for t in spans)
         if len(texts) >= MAX_SPANS:
             break
-    texts, chains = texts[:MAX_SPANS], chains[:MAX_SPANS]
+    texts, heads = texts[:MAX_SPANS], heads[:MAX_SPANS]
     demoted = [demote(t, qstems) for t in texts]
     said = [frozenset(content_stems(d)) for d in demoted]
+    links = [chained(t, qstems, terms, aliases, s) for t, s in zip(texts, said, strict=True)]
+    # The clauses of a chain are its links: each is part of the list, whatever it holds.
+    chains = [link or links[head] for link, head in zip(links, heads, strict=True)]
     return _Spans(
         texts,
         demoted,
@@ -230,11 +231,16 @@ CONNECTIVES = frozenset(stem(w) for w in _CONNECTIVE_TEXT.split())
 
 
 def chained(
-    text: str, qstems: frozenset[str], terms: frozenset[str], aliases: list[list[list[str]]]
+    text: str,
+    qstems: frozenset[str],
+    terms: frozenset[str],
+    aliases: list[list[list[str]]],
+    said: frozenset[str] | None = None,  # the span's demoted content stems, if known
 ) -> bool:
     """True when a span strings together the terms of CHAIN_POINTS points and says nothing
     else: no word of its own beyond connectives."""
-    said = frozenset(content_stems(demote(text, qstems)))
+    if said is None:
+        said = frozenset(content_stems(demote(text, qstems)))
     if own_words(said, terms, qstems) - CONNECTIVES:
         return False
     tokens = stems(text)
