@@ -54,10 +54,19 @@ class AdversaryResult:
         return self.score < self.ceiling and self.detected
 
 
+def first_aliases(question: Question) -> list[str]:
+    """Each key point's first alias, for the points that have one."""
+    return [p.aliases[0] for p in question.key_points if p.aliases]
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def adversarial_answers(question: Question) -> list[Adversary]:
     """The echoed prompt, the aliases listed (first of each point, then all), each misconception."""
     answers = [Adversary("echo", question.prompt.strip(), ("prompt",))]
-    first = [p.aliases[0] for p in question.key_points if p.aliases]
+    first = first_aliases(question)
     if first:
         answers.append(Adversary("aliases", ", ".join(first), ("key_points",)))
     every = [a for p in question.key_points for a in p.aliases]
@@ -69,7 +78,7 @@ def adversarial_answers(question: Question) -> list[Adversary]:
             answers.append(
                 Adversary(
                     "misconception",
-                    claim[:1].upper() + claim[1:] + ".",
+                    _capitalised(claim) + ".",
                     ("key_points", i, "misconceptions", j),
                     point.id,
                 )
@@ -92,9 +101,9 @@ PADDING = (
 
 def _first_aliases_in(question: Question, templates: tuple[str, ...]) -> str:
     """Each point's first alias, one sentence each, the templates taken in turn."""
-    first = [p.aliases[0] for p in question.key_points if p.aliases]
+    first = first_aliases(question)
     sentences = (templates[i % len(templates)].format(a) for i, a in enumerate(first))
-    return " ".join(s[:1].upper() + s[1:] for s in sentences)
+    return " ".join(_capitalised(s) for s in sentences)
 
 
 def alias_sentences(question: Question) -> str:
@@ -113,10 +122,10 @@ GLUE = (" because ", " so ", " and therefore ", " which means ")
 
 def alias_chain(question: Question) -> str:
     """Each point's first alias strung into one sentence by connectives: a list with verbs."""
-    first = [p.aliases[0] for p in question.key_points if p.aliases]
+    first = first_aliases(question)
     chain = "".join(a + GLUE[i % len(GLUE)] for i, a in enumerate(first[:-1]))
     chain += first[-1] if first else ""
-    return chain[:1].upper() + chain[1:] + "."
+    return _capitalised(chain) + "."
 
 
 def shuffled_strong_sample(question: Question) -> str | None:
