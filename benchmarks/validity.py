@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from pathlib import Path
+from statistics import mean
 
+import yaml
 from common import Row
 
 from mockloop.analysis.embedding import default_similarity
+from mockloop.analysis.keypoints import analyse
 from mockloop.analysis.text import garbled
+from mockloop.bankcheck import answer_score
 from mockloop.calibration import collect, cross_validated_spearman
 from mockloop.content import load_library
 from mockloop.judges.keypoints import KeypointJudge
+from mockloop.models import SampleLabel
 from mockloop.validity import (
     Item,
     auc_by_scorer,
@@ -125,10 +131,45 @@ def semeval_rows() -> list[Row]:
     return rows
 
 
+DATA = Path(__file__).parent / "data"
+
+
+def claim_rows() -> list[Row]:
+    """Confident wrong answers and correct paraphrases (benchmarks/data): what reading claims
+    from words can and cannot tell apart."""
+    judge, library = KeypointJudge(), load_library()
+    sim = judge.similarity
+    rows = []
+    for name, what in (
+        ("confident_wrong", "confident wrong answers (right words, wrong claims)"),
+        ("correct_paraphrases", "correct paraphrases"),
+    ):
+        answers = yaml.safe_load((DATA / f"{name}.yaml").read_text(encoding="utf-8"))
+        reached = inferred = 0
+        scores = []
+        for question_id, (answer,) in answers.items():
+            question = library.question(question_id)
+            partial = next(s for s in question.samples if s.label is SampleLabel.PARTIAL)
+            score = answer_score(judge, library, question, answer) or 0.0
+            scores.append(score)
+            reached += score >= (answer_score(judge, library, question, partial.answer) or 0.0)
+            found = analyse(question, answer, sim).misconceptions
+            inferred += any(m.misconception.claim == m.quote for m in found)
+        n = len(answers)
+        rows += [
+            Row("validity", f"{what}: mean score, and at or above the partial sample",
+                f"{mean(scores):.2f}, {reached} of {n}"),
+            Row("validity", f"{what}: told as contradicting a point with no misconception written",
+                f"{inferred} of {n}", "0" if name == "correct_paraphrases" else "",
+                inferred == 0 if name == "correct_paraphrases" else None),
+        ]  # fmt: skip
+    return rows
+
+
 def run() -> list[Row]:
     """Every validity row, with the wall time they took."""
     started = time.perf_counter()
-    rows = [*bank_rows(), *semeval_rows()]
+    rows = [*bank_rows(), *claim_rows(), *semeval_rows()]
     rows.append(
         Row("validity", "LLM judge on a recorded replay", "no recorded replay in the repository")
     )

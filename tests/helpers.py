@@ -13,7 +13,7 @@ from pathlib import Path
 from mockloop.content import Library
 from mockloop.engine import Outcome, plan_session
 from mockloop.interviewers.scripted import ScriptedInterviewer
-from mockloop.models import Round
+from mockloop.models import Question, Role, Round, Turn, TurnKind
 from mockloop.ports import Candidate, Clock, FakeClock, Prompt, Reply, SilentListener
 from mockloop.sessions import RunResult, run_session, start_session
 
@@ -81,3 +81,16 @@ def run(
 
 
 __all__ = ["FunctionCandidate", "Outcome", "new_session", "run"]
+
+
+def scripted_follow_up(question: Question, answer: str) -> str | None:
+    """The scripted interviewer's follow-up to one fundamentals answer."""
+    turn = Turn(
+        seq=1,
+        round=Round.FUNDAMENTALS,
+        question_id=question.id,
+        role=Role.CANDIDATE,
+        kind=TurnKind.ANSWER,
+        text=answer,
+    )
+    return ScriptedInterviewer().follow_up(question, [turn])

@@ -20,9 +20,10 @@ from mockloop.analysis.keypoints import analyse, chained, question_stems
 from mockloop.analysis.text import content_stems, garbled, is_list, is_statement, sentences, stems
 from mockloop.bankcheck import answer_score, one_answer_transcript
 from mockloop.content import Library
-from mockloop.interviewers.scripted import ScriptedInterviewer
 from mockloop.judges.keypoints import KeypointJudge
-from mockloop.models import Question, QuestionScore, Role, Round, SampleLabel, Turn, TurnKind
+from mockloop.models import Question, QuestionScore, Round, SampleLabel
+
+from helpers import scripted_follow_up
 
 SWAPPED = (
     "A t-test assumes the population standard deviation is known, so the statistic is normal. "
@@ -173,16 +174,7 @@ def test_no_strong_sample_or_reference_answer_states_a_misconception(
 def test_the_scripted_interviewer_follows_up_on_a_misconception_first(
     builtin_library: Library,
 ) -> None:
-    question = builtin_library.question("stats-z-vs-t-test")
-    turn = Turn(
-        seq=1,
-        round=Round.FUNDAMENTALS,
-        question_id=question.id,
-        role=Role.CANDIDATE,
-        kind=TurnKind.ANSWER,
-        text=SWAPPED,
-    )
-    follow_up = ScriptedInterviewer().follow_up(question, [turn])
+    follow_up = scripted_follow_up(builtin_library.question("stats-z-vs-t-test"), SWAPPED)
     assert follow_up is not None
     assert follow_up.startswith('You said "A t-test assumes the population standard deviation')
 

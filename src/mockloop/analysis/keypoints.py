@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from mockloop.analysis.contradictions import opposites, swaps
 from mockloop.analysis.embedding import Similarity, similarity_matrix
 from mockloop.analysis.examples import ExampleGrade, nearest_grade
 from mockloop.analysis.injection import strip_instructions as strip_instructions
@@ -368,6 +369,18 @@ def find_misconceptions(
     return list(found.values())
 
 
+def inferred_misconceptions(
+    question: Question, answer: str, known: set[str]
+) -> list[MisconceptionMatch]:
+    """Wrong claims no bank wrote down, told from the points' own words (swapped subjects,
+    opposite words), for points a written misconception has not already cancelled."""
+    found: dict[str, MisconceptionMatch] = {}
+    for c in [*swaps(question, answer), *opposites(question, answer)]:
+        if c.point.id not in known and c.point.id not in found:
+            found[c.point.id] = MisconceptionMatch(c.point, c.as_misconception(), c.quote)
+    return list(found.values())
+
+
 def _shape(spans: _Spans, answer: str) -> tuple[float, float]:
     """(share of words inside statements, explanation signal in [0, 1])."""
     sentence_list = sentences(answer)
@@ -410,9 +423,13 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
         if point.id not in best or match.score > best[point.id].score:
             best[point.id] = match
     matches = [best[p.id] for p in question.key_points]
+    written = find_misconceptions(question, spans, sim)
     wrong = [
         replace(w, quote=verbatim(w.quote, answer))
-        for w in find_misconceptions(question, spans, sim)
+        for w in [
+            *written,
+            *inferred_misconceptions(question, answer, {w.point.id for w in written}),
+        ]
     ]
     cancelled = {m.point.id: m for m in wrong}
     matches = [
