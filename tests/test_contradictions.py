@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mockloop.analysis.contradictions import opposites, swaps
+from mockloop.analysis.contradictions import dismissals, opposites, swaps
 from mockloop.analysis.embedding import default_similarity
 from mockloop.analysis.keypoints import analyse
 from mockloop.bankcheck import answer_score, one_answer_transcript
@@ -198,3 +198,30 @@ def test_no_correct_paraphrase_is_read_as_a_contradiction(
         question = builtin_library.question(question_id)
         inferred = [*swaps(question, answer), *opposites(question, answer)]
         assert not inferred, (question_id, [c.quote for c in inferred])
+
+
+@pytest.mark.parametrize(
+    ("answer", "caught"),
+    [
+        ("Tool definitions never change after approval, so pinning them is unnecessary.", True),
+        ("A shared store like Redis for the rate limits and quotas is overkill.", False),
+        # Pinning recommended, and a dismissal of something the point does not ask for.
+        ("Pin tool definitions by hash and alert when one changes after approval.", False),
+        ("A second registry is unnecessary once tool definitions are pinned by hash.", False),
+    ],
+)
+def test_calling_a_recommendation_unnecessary_contradicts_it(
+    builtin_library: Library, answer: str, caught: bool
+) -> None:
+    found = dismissals(builtin_library.question("mcp-security"), answer)
+    assert bool(found) is caught, [(c.point.id, c.quote) for c in found]
+    if caught:
+        assert found[0].point.id == "rug-pull-shadowing"
+
+
+def test_a_dismissal_agreeing_with_a_point_that_drops_something_is_no_contradiction(
+    builtin_library: Library,
+) -> None:
+    """The point says RoBERTa drops NSP; "NSP was not needed" agrees with it."""
+    question = builtin_library.question("tf-bert-pretraining")
+    assert dismissals(question, "RoBERTa later showed NSP was not needed.") == []

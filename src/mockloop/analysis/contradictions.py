@@ -1,6 +1,6 @@
 """Claims that contradict a key point though no bank wrote them down as misconceptions.
 
-Two shapes of wrong claim are told from the reference's own words, with no model:
+Three shapes of wrong claim are told from the reference's own words, with no model:
 
 - Swapped subjects. The reference sets two subjects side by side and says different things of
   each ("prefill is compute-bound and sets time to first token, decode is memory-bandwidth-bound
@@ -10,10 +10,12 @@ Two shapes of wrong claim are told from the reference's own words, with no model
 - Opposite words. A unit of the answer about the same subject as a unit of a point, sharing most
   of its words, says the opposite of one of them: "its memory stays constant with sequence
   length" against "its memory grows with sequence length".
+- Dismissals. A clause calls what a point recommends unnecessary, overkill or not worth it
+  ("pinning the tool definitions is unnecessary" against "pin tool definitions by hash").
 
-Both are precise rather than complete (0 of the banks' 628 honest texts and 0 of 9,889 SemEval
-answers marked correct... see README): a reversed claim in other words still needs a written
-misconception, and a negated opposite ("does not stay constant") agrees with the point.
+All three are built to be precise rather than complete (the README gives the false-alarm
+rates): a reversed claim in other words still needs a written misconception, and a negated
+opposite ("does not stay constant") agrees with the point.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
+from typing import Literal
 
 from mockloop.analysis.misconceptions import key_words
 from mockloop.analysis.text import is_statement, sentences, stem, words
@@ -90,9 +93,9 @@ class Contradiction:
 
     point: KeyPoint
     quote: str
-    kind: str  # "swap" or "opposite"
-    said: str  # the answer's word (opposite) or the attribute it moved (swap)
-    instead: str  # the point's word
+    kind: Literal["swap", "opposite", "dismissal"]
+    said: str = ""  # for an opposite, the answer's word ...
+    instead: str = ""  # ... and the point's
 
     def as_misconception(self) -> Misconception:
         """The contradiction as a misconception, so it is reported and scored like one."""
@@ -243,7 +246,7 @@ def swaps(question: Question, answer: str) -> list[Contradiction]:
                 if all(c.point.id != point_id for c in found) and quote not in used:
                     used.add(quote)
                     point = next(p for p in question.key_points if p.id == point_id)
-                    found.append(Contradiction(point, quote, "swap", "", ""))
+                    found.append(Contradiction(point, quote, "swap"))
     return found
 
 
@@ -398,3 +401,53 @@ def opposite(unit: str, part: str, everywhere: frozenset[str]) -> tuple[str, str
             if len(shared) >= ANCHORS and len(shared) >= len(rest) * ANCHOR_SHARE:
                 return a, b
     return None
+
+
+# Calling a thing not worth doing: "pinning them is unnecessary", "Redis is overkill".
+_DISMISSAL = re.compile(
+    r"\b(?:unnecessary|needless|overkill|pointless|a\s+waste\s+of|(?:is|are)\s+optional|"
+    r"(?:is|are|was|were)\s*(?:not|n't)\s+(?:really\s+)?(?:necessary|needed|required|useful|"
+    r"important|worth\s+it)|(?:do|does|did)\s*(?:not|n't)\s+(?:really\s+)?need|"
+    r"no\s+need|never\s+need|can\s+(?:be\s+)?skip(?:ped)?|(?:do|does)\s*(?:not|n't)\s+help)\b",
+    re.I,
+)
+# A point that itself drops or avoids something ("RoBERTa drops NSP") agrees with a dismissal.
+_RETIRING = re.compile(
+    r"\b(?:drop|drops|dropped|dropping|remov\w*|skip\w*|avoid\w*|instead\s+of|rather\s+than|"
+    r"replac\w*|no\s+longer)\b",
+    re.I,
+)
+DISMISSED_WORDS = 2  # the point's words a dismissing clause (or the one before it) must name
+DISMISSED_SHARE = 0.15  # ... and the share of the point's content words they must be
+
+
+def dismissals(question: Question, answer: str) -> list[Contradiction]:
+    """Clauses that call a point's recommendation unnecessary ("pinning the tool definitions is
+    unnecessary" against "pin tool definitions and alert on change"). A point that itself
+    dismisses, drops or negates something is left alone: agreeing with it is no contradiction."""
+    prompt = frozenset(key_words(question.prompt))
+    points = [
+        (p, frozenset(key_words(p.text)) - prompt)
+        for p in question.key_points
+        if not any(r.search(p.text) for r in (_DISMISSAL, _NEGATION, _RETIRING))
+    ]
+    found: list[Contradiction] = []
+    for sentence, units in _sentence_units(answer):
+        for index, unit in enumerate(units):
+            text = sentence[unit.start : unit.end] if unit.start >= 0 else ""
+            if not _DISMISSAL.search(text):
+                continue
+            # "them" and "it" point back: the unit before says what is dismissed.
+            named = set(unit.stems) | (set(units[index - 1].stems) if index else set())
+            best = max(
+                ((len(named & words_), p, words_) for p, words_ in points if words_),
+                key=lambda item: item[0],
+                default=None,
+            )
+            if best is None:
+                continue
+            shared, point, words_ = best
+            enough = shared >= DISMISSED_WORDS and shared >= len(words_) * DISMISSED_SHARE
+            if enough and all(c.point.id != point.id for c in found):
+                found.append(Contradiction(point, text, "dismissal"))
+    return found

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from mockloop.analysis.contradictions import opposites, swaps
+from mockloop.analysis.contradictions import dismissals, opposites, swaps
 from mockloop.analysis.embedding import Similarity, similarity_matrix
 from mockloop.analysis.examples import ExampleGrade, nearest_grade
 from mockloop.analysis.injection import strip_instructions as strip_instructions
@@ -373,9 +373,14 @@ def inferred_misconceptions(
     question: Question, answer: str, known: set[str]
 ) -> list[MisconceptionMatch]:
     """Wrong claims no bank wrote down, told from the points' own words (swapped subjects,
-    opposite words), for points a written misconception has not already cancelled."""
+    opposite words, dismissals), for points a written misconception has not already
+    cancelled."""
     found: dict[str, MisconceptionMatch] = {}
-    for c in [*swaps(question, answer), *opposites(question, answer)]:
+    for c in [
+        *swaps(question, answer),
+        *opposites(question, answer),
+        *dismissals(question, answer),
+    ]:
         if c.point.id not in known and c.point.id not in found:
             found[c.point.id] = MisconceptionMatch(c.point, c.as_misconception(), c.quote)
     return list(found.values())
