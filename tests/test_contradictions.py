@@ -225,3 +225,13 @@ def test_a_dismissal_agreeing_with_a_point_that_drops_something_is_no_contradict
     """The point says RoBERTa drops NSP; "NSP was not needed" agrees with it."""
     question = builtin_library.question("tf-bert-pretraining")
     assert dismissals(question, "RoBERTa later showed NSP was not needed.") == []
+
+
+def test_code_states_no_claim(builtin_library: Library, sim) -> None:  # type: ignore[no-untyped-def]
+    question = builtin_library.question("mcp-security")
+    claim = "Tool definitions never change after approval, so pinning them is unnecessary."
+    in_code = f"Here is the check I would run:\n\n```python\n# {claim}\ncheck(tools)\n```\n"
+    found = analyse(question, in_code, sim).misconceptions
+    assert not found, [m.quote for m in found]
+    stated = analyse(question, claim, sim).misconceptions
+    assert [m.point.id for m in stated] == ["rug-pull-shadowing"]

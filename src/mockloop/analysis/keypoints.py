@@ -34,6 +34,7 @@ from mockloop.analysis.text import (
     garbled,
     is_code_line,
     is_list,
+    prose,
     sentences,
     stem,
     stems,
@@ -433,7 +434,8 @@ def analyse(question: Question, answer: str, sim: Similarity) -> Analysis:
         replace(w, quote=verbatim(w.quote, answer))
         for w in [
             *written,
-            *inferred_misconceptions(question, answer, {w.point.id for w in written}),
+            # Claims are read in prose: code and its comments state no claim about a point.
+            *inferred_misconceptions(question, prose(answer), {w.point.id for w in written}),
         ]
     ]
     cancelled = {m.point.id: m for m in wrong}

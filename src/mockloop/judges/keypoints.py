@@ -23,7 +23,8 @@ from mockloop.models import (
     Transcript,
 )
 
-# v3: per-criterion offline_bands from the rubric; v4: graded samples as examples
+# v3: per-criterion offline_bands from the rubric; v4: graded samples as examples;
+# v5: contradictions no misconception names (swaps, opposite words, dismissals)
 PROMPT_VERSION = "keypoints-v5"
 # Upper edges of bands 1-4 for a signal in [0, 1]; at or above the last edge is a 5.
 BAND_EDGES = (0.15, 0.35, 0.60, 0.80)
