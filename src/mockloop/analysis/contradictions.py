@@ -142,7 +142,8 @@ def _unit_texts(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=8192)
-def _ordered_key_words_cached(text: str) -> tuple[str, ...]:
+def _ordered_key_words(text: str) -> tuple[str, ...]:
+    """The text's key words (misconceptions.key_words) in order of first use, numbers left out."""
     wanted = key_words(text)
     seen: list[str] = []
     for w in words(text):
@@ -150,10 +151,6 @@ def _ordered_key_words_cached(text: str) -> tuple[str, ...]:
         if s in wanted and s not in seen and not any(c.isdigit() for c in s):
             seen.append(s)
     return tuple(seen)
-
-
-def _ordered_key_words(text: str) -> list[str]:
-    return list(_ordered_key_words_cached(text))
 
 
 @dataclass(frozen=True)
@@ -187,7 +184,7 @@ def _sentence_units(text: str) -> tuple[tuple[str, tuple[_Unit, ...]], ...]:
             at = sentence.find(unit, cursor)
             end = at + len(unit) if at >= 0 else -1
             cursor = end if at >= 0 else cursor
-            units.append(_Unit(at, end, negated, contrast, _ordered_key_words_cached(unit)))
+            units.append(_Unit(at, end, negated, contrast, _ordered_key_words(unit)))
         found.append((sentence, tuple(units)))
     return tuple(found)
 
@@ -390,7 +387,7 @@ def opposite(unit: str, part: str, everywhere: frozenset[str]) -> tuple[str, str
                 continue
             # An opposite that qualifies the subject ("common words" against "rare words")
             # names another subject, about which the rest may well differ.
-            if said_order[:1] == [a] or meant_order[:1] == [b]:
+            if said_order[:1] == (a,) or meant_order[:1] == (b,):
                 continue
             subject = next((w for w in said_order if w != a), None)
             head = next((w for w in meant_order if w != b), None)
