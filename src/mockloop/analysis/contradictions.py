@@ -102,7 +102,6 @@ class Contradiction:
         return Misconception(claim=self.quote, correction=self.point.text)
 
 
-@lru_cache(maxsize=4096)
 def _raw_units(sentence: str) -> tuple[tuple[str, bool, bool], ...]:
     """A sentence's units as (text, negated, contrast): its clauses, split again where "and" or
     "or" join two statements ("prefill is compute-bound and decode is memory-bound") but not
@@ -129,10 +128,10 @@ def _all_units(text: str) -> list[tuple[str, bool]]:
     """The text's units of MIN_UNIT words or more, with whether each is negated; contrasts are
     left out."""
     return [
-        (unit, negated)
-        for sentence in sentences(text)
-        for unit, negated, contrast in _raw_units(sentence)
-        if not contrast and len(_ordered_key_words(unit)) >= MIN_UNIT
+        (unit.text, unit.negated)
+        for _, units in _sentence_units(text)
+        for unit in units
+        if not unit.contrast and len(unit.stems) >= MIN_UNIT
     ]
 
 
@@ -167,6 +166,7 @@ class _Scope:
 class _Unit:
     """One unit of a sentence, with what scoping needs."""
 
+    text: str
     start: int  # offsets in the sentence, or -1 when it could not be found there
     end: int
     negated: bool
@@ -184,12 +184,12 @@ def _sentence_units(text: str) -> tuple[tuple[str, tuple[_Unit, ...]], ...]:
             at = sentence.find(unit, cursor)
             end = at + len(unit) if at >= 0 else -1
             cursor = end if at >= 0 else cursor
-            units.append(_Unit(at, end, negated, contrast, _ordered_key_words(unit)))
+            units.append(_Unit(unit, at, end, negated, contrast, _ordered_key_words(unit)))
         found.append((sentence, tuple(units)))
     return tuple(found)
 
 
-_END = _Unit(-1, -1, False, True, ())
+_END = _Unit("", -1, -1, False, True, ())
 
 
 def _scopes(text: str, heads: frozenset[str], reference: bool = False) -> list[_Scope]:
@@ -279,13 +279,7 @@ def _pairs_of(
     groups = [frozenset(key_words(t)) for t in (*texts, prompt, *sentences(reference))]
     together = [frozenset(_ordered_key_words(u)) for t in texts for u, _ in _all_units(t)]
     heads = sorted(
-        {
-            stems_[0]
-            for text in texts
-            for sentence in sentences(text)
-            for unit, _, _ in _raw_units(sentence)
-            if (stems_ := _ordered_key_words(unit))
-        }
+        {unit.stems[0] for text in texts for _, units in _sentence_units(text) for unit in units}
     )
     vocabulary = {
         text: frozenset(w for _, units in _sentence_units(text) for u in units for w in u.stems)
@@ -429,10 +423,9 @@ def dismissals(question: Question, answer: str) -> list[Contradiction]:
         if not any(r.search(p.text) for r in (_DISMISSAL, _NEGATION, _RETIRING))
     ]
     found: list[Contradiction] = []
-    for sentence, units in _sentence_units(answer):
+    for _, units in _sentence_units(answer):
         for index, unit in enumerate(units):
-            text = sentence[unit.start : unit.end] if unit.start >= 0 else ""
-            if not _DISMISSAL.search(text):
+            if not _DISMISSAL.search(unit.text):
                 continue
             # "them" and "it" point back: the unit before says what is dismissed.
             named = set(unit.stems) | (set(units[index - 1].stems) if index else set())
@@ -446,5 +439,5 @@ def dismissals(question: Question, answer: str) -> list[Contradiction]:
             shared, point, words_ = best
             enough = shared >= DISMISSED_WORDS and shared >= len(words_) * DISMISSED_SHARE
             if enough and all(c.point.id != point.id for c in found):
-                found.append(Contradiction(point, text, "dismissal"))
+                found.append(Contradiction(point, unit.text, "dismissal"))
     return found
