@@ -1,4 +1,5 @@
-"""Fitted score bands: a rubric criterion's `offline_bands` set where its signal becomes 2-5."""
+"""Fitted score bands and floors: where a rubric criterion's signal becomes 2-5 (`offline_bands`),
+and the least an answer that states a point with nothing wrong gets (`offline_floor`)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,11 @@ from mockloop.paths import content_dirs
 FUNDAMENTALS = content_dirs("rubrics")[0] / "fundamentals.yaml"
 
 
-def answer(question: str, label: str, signal: float, human: int | None) -> ScoredAnswer:
+def answer(
+    question: str, label: str, signal: float, human: int | None, floor: int = 1
+) -> ScoredAnswer:
     """An answer to a one-criterion rubric: its signal and (for samples) its human score."""
-    criterion = CriterionSignal(("r", "c"), 1.0, signal, None, human)
+    criterion = CriterionSignal(("r", "c"), 1.0, signal, None, human, floor)
     return ScoredAnswer(question, label, [criterion])
 
 
@@ -78,7 +81,9 @@ def test_scorecards_use_the_rubric_bands() -> None:
     strict = rubric.model_copy(
         update={
             "criteria": [
-                c.model_copy(update={"offline_bands": (0.96, 0.97, 0.98, 0.99)})
+                c.model_copy(
+                    update={"offline_bands": (0.96, 0.97, 0.98, 0.99), "offline_floor": None}
+                )
                 for c in rubric.criteria
             ]
         }
@@ -119,6 +124,74 @@ def test_fit_never_breaks_a_check_the_defaults_pass() -> None:
     by_label = {a.label: a.overall(edges) for a in answers if a.question_id == "q"}
     assert by_label["strong"] > by_label["partial"] > by_label["weak"]
     assert by_label["aliases"] < by_label["partial"]
+
+
+def test_a_floor_must_be_a_score(tmp_path: Path) -> None:
+    source = FUNDAMENTALS.read_text()
+    assert "offline_floor: 3" in source  # fundamentals correctness: "the core idea is right"
+    path = tmp_path / "rubric.yaml"
+    path.write_text(source.replace("offline_floor: 3", "offline_floor: 7", 1))
+    line = 1 + source[: source.index("offline_floor")].count("\n")
+    with pytest.raises(ContentError) as info:
+        load_rubric(path)
+    assert f"{path}:{line}: criteria[0].offline_floor:" in str(info.value)
+
+
+HALLUCINATIONS = "halluc-reduce"
+# States the abstain point, and none of the question's other three.
+ONE_POINT = (
+    "When the retrieved context does not contain the answer, the assistant should say it does "
+    "not know and escalate to a human rather than guess."
+)
+WRONG = " Fine-tuning the model on the policies is the best way to stop it hallucinating."
+
+
+def correctness(library: Library, text: str, floor: int | None = 3) -> tuple[int, str]:
+    """Correctness on the hallucinations question, with the rubric's floor set to `floor`."""
+    question = library.question(HALLUCINATIONS)
+    rubric = library.rubric_for(question)
+    first = rubric.criteria[0].model_copy(update={"offline_floor": floor})
+    rubric = rubric.model_copy(update={"criteria": [first, *rubric.criteria[1:]]})
+    transcript = one_answer_transcript(question, text, library.round_of(question.id))
+    score = KeypointJudge().score_question(question, rubric, transcript).criteria[0]
+    assert score.criterion == "correctness" and score.score is not None
+    return score.score, score.rationale
+
+
+def test_a_point_stated_with_nothing_wrong_is_at_least_the_floor() -> None:
+    library = load_library()
+    assert library.rubric_for(library.question(HALLUCINATIONS)).criteria[0].offline_floor == 3
+    floored, rationale = correctness(library, ONE_POINT)
+    banded, plain = correctness(library, ONE_POINT, floor=None)
+    assert "Covered 1 of 4" in rationale
+    assert banded < 3 == floored  # one of four points: the bands alone say 2
+    assert "At least 3: a key point is stated and nothing said is wrong." in rationale
+    assert "At least" not in plain
+
+
+def test_a_wrong_claim_takes_the_floor_away() -> None:
+    library = load_library()
+    score, rationale = correctness(library, ONE_POINT + WRONG)
+    assert "Covered 1 of 4" in rationale and "You said 'Fine-tuning" in rationale
+    assert score < 3 and "At least" not in rationale
+
+
+def test_a_floor_never_lifts_an_answer_that_states_no_point() -> None:
+    library = load_library()
+    score, rationale = correctness(library, "Hallucinations are a problem for policy bots.")
+    assert score < 3 and "At least" not in rationale
+
+
+def test_calibration_sees_the_floor_the_judge_applied() -> None:
+    # Humans give 3 to signals from 0.2 to 0.3, which the default edges call a 2. Floored at 3
+    # by the judge, those answers already get their 3: the fit leaves the edges alone rather
+    # than lower them for every answer, floored or not.
+    assert answer("q", "partial", 0.2, 3, floor=3).overall({}) == 3
+    assert answer("q", "partial", 0.2, 3).overall({}) == 2
+    floored = [answer(f"q{k}", "partial", 0.2 + k / 200, 3, floor=3) for k in range(20)]
+    assert fit_all(floored)[("r", "c")] == BAND_EDGES
+    unfloored = [answer(f"q{k}", "partial", 0.2 + k / 200, 3) for k in range(20)]
+    assert fit_all(unfloored)[("r", "c")][1] <= 0.2  # without it, the fit chases the 3s
 
 
 @pytest.mark.slow

@@ -48,6 +48,12 @@ class CriterionSignal:
     signal: float | None  # None: the score is fixed (no answer, no tests) and not banded
     score: int | None
     human: float | None
+    floor: int = 1  # the lowest score the judge allowed (the rubric's offline_floor, if it applied)
+
+    def banded(self, edges: Edges) -> int:
+        """The score the judge would give with these edges (a criterion with a signal)."""
+        assert self.signal is not None
+        return max(self.floor, band(self.signal, edges))
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ class ScoredAnswer:
         scored = []
         for c in self.criteria:
             if c.signal is not None:
-                scored.append((c.weight, band(c.signal, edges.get(c.key, BAND_EDGES))))
+                scored.append((c.weight, c.banded(edges.get(c.key, BAND_EDGES))))
             elif c.score is not None:
                 scored.append((c.weight, c.score))
         total = sum(w for w, _ in scored)
@@ -81,11 +87,11 @@ class _RecordingJudge(KeypointJudge):
 
     def __init__(self) -> None:
         super().__init__()
-        self.seen: dict[str, float] = {}
+        self.seen: dict[str, tuple[float, int]] = {}
 
-    def band(self, criterion: Criterion, signal: float) -> int:
-        self.seen[criterion.id] = signal
-        return super().band(criterion, signal)
+    def band(self, criterion: Criterion, signal: float, floor: int = 1) -> int:
+        self.seen[criterion.id] = (signal, floor)
+        return super().band(criterion, signal, floor)
 
 
 def collect(library: Library) -> list[ScoredAnswer]:
@@ -117,12 +123,14 @@ def _scored(
     by_id = {
         s.criterion: s.score for s in judge.score_question(question, rubric, transcript).criteria
     }
-    criteria = [
-        CriterionSignal(
-            (rubric.rubric, c.id), c.weight, judge.seen.get(c.id), by_id[c.id], human.get(c.id)
+    criteria = []
+    for c in rubric.criteria:
+        signal, floor = judge.seen.get(c.id, (None, 1))
+        criteria.append(
+            CriterionSignal(
+                (rubric.rubric, c.id), c.weight, signal, by_id[c.id], human.get(c.id), floor
+            )
         )
-        for c in rubric.criteria
-    ]
     return ScoredAnswer(question.id, label, criteria)
 
 
@@ -155,14 +163,14 @@ def fit_all(answers: Sequence[ScoredAnswer]) -> dict[Key, Edges]:
     0.12, must never lift a criterion off the lowest band) and break no check that the default
     edges pass.
     """
-    points: dict[Key, list[tuple[float, float]]] = defaultdict(list)
+    points: dict[Key, list[tuple[CriterionSignal, float]]] = defaultdict(list)
     rubric_of: dict[Key, list[ScoredAnswer]] = defaultdict(list)
     for answer in answers:
         for c in answer.criteria:
             if c.signal is not None:
                 rubric_of[c.key].append(answer)
                 if c.human is not None:
-                    points[c.key].append((c.signal, c.human))
+                    points[c.key].append((c, c.human))
     edges: dict[Key, Edges] = {}
     keys = sorted(k for k, v in points.items() if len(v) >= MIN_POINTS)
     grid = [round(STEP * k, 2) for k in range(1, round(1 / STEP))]
@@ -192,8 +200,8 @@ def _edges(values: list[float]) -> Edges:
     return (values[0], values[1], values[2], values[3])
 
 
-def _cost(points: Sequence[tuple[float, float]], edges: Edges) -> float:
-    error = sum((band(s, edges) - h) ** 2 for s, h in points) / len(points)
+def _cost(points: Sequence[tuple[CriterionSignal, float]], edges: Edges) -> float:
+    error = sum((c.banded(edges) - human) ** 2 for c, human in points) / len(points)
     return error + PULL * sum(abs(e - d) for e, d in zip(edges, BAND_EDGES, strict=True))
 
 

@@ -250,6 +250,10 @@ class Criterion(Strict):
     # the banks' human-scored samples by scripts/fit_offline_bands.py; the judge's defaults
     # when absent.
     offline_bands: tuple[float, ...] | None = None
+    # The lowest score the offline judge gives an answer that states at least one of this
+    # criterion's key points and makes no wrong claim: the level a rubric describes as "the
+    # core idea is right". None: no floor, the bands alone decide.
+    offline_floor: Score | None = None
     levels: dict[Score, str]
 
     @field_validator("offline_bands")

@@ -24,8 +24,9 @@ from mockloop.models import (
 )
 
 # v3: per-criterion offline_bands from the rubric; v4: graded samples as examples;
-# v5: contradictions no misconception names (swaps, opposite words, dismissals)
-PROMPT_VERSION = "keypoints-v5"
+# v5: contradictions no misconception names (swaps, opposite words, dismissals);
+# v6: a criterion's offline_floor for a point stated with nothing wrong
+PROMPT_VERSION = "keypoints-v6"
 # Upper edges of bands 1-4 for a signal in [0, 1]; at or above the last edge is a 5.
 BAND_EDGES = (0.15, 0.35, 0.60, 0.80)
 
@@ -60,14 +61,17 @@ class KeypointJudge:
                 # The defaults; a criterion with offline_bands in its rubric uses those.
                 "band_edges": list(BAND_EDGES),
                 "bands": "each criterion's offline_bands from its rubric, else band_edges",
+                "floors": "each criterion's offline_floor from its rubric: the least for a key "
+                "point stated with nothing wrong",
                 "examples": f"questions with {MIN_EXAMPLES}+ graded samples: the {NEAREST} "
                 f"nearest weigh {EXAMPLES_WEIGHT:.2f} of correctness",
             },
         )
 
-    def band(self, criterion: Criterion, signal: float) -> int:
-        """The 1-5 score for a criterion's signal: its rubric's fitted bands, else the defaults."""
-        return band(signal, criterion.offline_bands or BAND_EDGES)
+    def band(self, criterion: Criterion, signal: float, floor: int = 1) -> int:
+        """The 1-5 score for a criterion's signal: its rubric's fitted bands, else the defaults,
+        and never below `floor`."""
+        return max(floor, band(signal, criterion.offline_bands or BAND_EDGES))
 
     def score_question(
         self, question: Question, rubric: Rubric, transcript: Transcript
@@ -124,9 +128,15 @@ class KeypointJudge:
         signal = blend(sum(m.score for m in matches) / len(matches), near)
         # A wrong claim costs more than the point it cancels: correctness is about being right.
         signal -= MISCONCEPTION_PENALTY * len(wrong)
+        # A point stated with nothing wrong said is the rubric's "core idea is right", however
+        # many others are missing: the bands grade completeness above that floor.
+        floor = criterion.offline_floor if covered and not wrong and criterion.offline_floor else 1
+        score = self.band(criterion, max(0.0, signal), floor)
+        if floor > 1 and score == floor:
+            rationale += f" At least {floor}: a key point is stated and nothing said is wrong."
         return CriterionScore(
             criterion=criterion.id,
-            score=self.band(criterion, max(0.0, signal)),
+            score=score,
             rationale=rationale,
             evidence=[
                 *(Evidence(quote=m.evidence, supports=m.point.id) for m in covered if m.evidence),
