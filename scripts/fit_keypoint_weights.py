@@ -5,19 +5,21 @@ Usage: .venv/bin/python scripts/fit_keypoint_weights.py [path/to/answers.jsonl]
 Each train answer is compared with its closest reference answer (as the judge compares a clause
 with a key point) through the signals of mockloop.analysis.signals: content-word recall and
 precision once the question's words are demoted, WordLlama cosine without the question's words,
-and a negation mismatch. An L2-regularised logistic regression on correct-vs-not gives the
-weights. The script prints the ROC-AUC per corpus under 5-fold cross-validation grouped by
-question (no question in two folds, so the figure says how the model does on questions it has
-not seen) and the `WEIGHTS` / `BIAS` lines to paste into mockloop/analysis/signals.py. The test
-splits are never read. Deterministic: the same data gives the same weights.
+and a negation mismatch (a negation, or an opposite word such as "known" for "unknown", on one
+side only). An L2-regularised logistic regression on correct-vs-not gives the weights. The
+script prints the ROC-AUC per corpus under 5-fold cross-validation grouped by question (no
+question in two folds, so the figure says how the model does on questions it has not seen) and
+the `WEIGHTS` / `BIAS` lines to paste into mockloop/analysis/signals.py. The test splits are
+never read. Deterministic: the same data gives the same weights.
 
-Signals tried and left out (grouped 5-fold CV on train, Beetle / SciEntsBank; this model 0.828 /
-0.727): Sultan-style soft word alignment with WordLlama token vectors (exact or stem match, else
-cosine >= 0.4 or 0.5), both directions: no gain. Recall on every word, question words included:
-0.841 / 0.743, and cosine without demoting: 0.832 / 0.739; but both lift vague answers that
-reuse the question's words, and on the banks they cost the partial > weak ranking of 2 questions
-and 1-3 adversarial checks, so they are not used. Answer and reference lengths: +0.01 on
-SciEntsBank, left out because a bank's key points are far longer than SemEval's references.
+Grouped 5-fold CV on train, Beetle / SciEntsBank: this model 0.833 / 0.729; with negation words
+alone, no opposite words, 0.828 / 0.727. Signals tried and left out: Sultan-style soft word
+alignment with WordLlama token vectors (exact or stem match, else cosine >= 0.4 or 0.5), both
+directions: no gain. Recall on every word, question words included: 0.841 / 0.743, and cosine
+without demoting: 0.832 / 0.739; but both lift vague answers that reuse the question's words,
+and on the banks they cost the partial > weak ranking of 2 questions and 1-3 adversarial
+checks, so they are not used. Answer and reference lengths: +0.01 on SciEntsBank, left out
+because a bank's key points are far longer than SemEval's references.
 """
 
 from __future__ import annotations
@@ -29,13 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
+from mockloop.analysis.contradictions import reversed_polarity
 from mockloop.analysis.embedding import Similarity, default_similarity
 from mockloop.analysis.keypoints import NEGATION, demote
 from mockloop.analysis.signals import FEATURES, Signals, signals
-from mockloop.analysis.text import content_stems
-from mockloop.validity import Item, load_items, roc_auc
+from mockloop.analysis.text import content_stems, stems
+from mockloop.validity import Item, find_semeval, load_items, roc_auc
 
-DEFAULT = Path(__file__).resolve().parents[3] / "shared" / "data" / "semeval2013" / "answers.jsonl"
 FOLDS = 5
 
 
@@ -50,7 +52,8 @@ def item_signals(item: Item, sim: Similarity) -> list[Signals]:
         full = frozenset(content_stems(reference))
         target = full - qstems or full
         cosine = sim.similarity(answer, demote(reference, qstems) or reference)
-        flipped = negated != bool(NEGATION.search(reference))
+        opposed = reversed_polarity(frozenset(stems(item.answer)), frozenset(stems(reference)))
+        flipped = (negated != bool(NEGATION.search(reference))) != opposed
         out.append(signals(target, said, cosine, flipped))
     return out
 
@@ -101,7 +104,9 @@ def cross_validated(train: list[Item], table: list[list[Signals]]) -> dict[str, 
 
 def main() -> None:
     """Fit on train, print the cross-validated ROC-AUC and the weights."""
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else find_semeval()
+    if path is None:
+        raise SystemExit("SemEval-2013 not found: pass its answers.jsonl or set MOCKLOOP_SEMEVAL")
     train = [i for i in load_items(path) if i.split == "train"]
     sim = default_similarity()
     table = [item_signals(i, sim) for i in train]

@@ -14,6 +14,7 @@ from mockloop.adversarial import (
     padded_alias_sentences,
     shuffled_strong_sample,
 )
+from mockloop.analysis.contradictions import reversed_polarity
 from mockloop.analysis.embedding import default_similarity
 from mockloop.analysis.injection import strip_instructions
 from mockloop.analysis.keypoints import analyse, chained, question_stems
@@ -126,6 +127,34 @@ def test_swapped_definitions_are_misconceptions(
     # The strong sample states the same facts the right way round: no misconception.
     strong = verdict(judge, builtin_library, question, sample(question, SampleLabel.STRONG))
     assert not any(f.startswith("You said") for f in strong.flags)
+
+
+def test_a_clause_saying_the_opposite_of_a_point_does_not_state_it(
+    builtin_library: Library,
+) -> None:
+    """ "The z-test assumes sigma is known" once covered the t-test's point, "sigma unknown": the
+    same words but one, and that one the opposite."""
+    question = builtin_library.question("stats-z-vs-t-test")
+    answer = (
+        "A z-test assumes the population standard deviation is known, so the test statistic "
+        "follows a standard normal distribution."
+    )
+    matches = {m.point.id: m for m in analyse(question, answer, default_similarity()).matches}
+    assert matches["z-known-variance"].covered
+    assert not matches["t-estimated-variance"].covered
+    assert reversed_polarity(frozenset(stems(answer)), frozenset(stems("variance is unknown")))
+    assert not reversed_polarity(
+        frozenset(stems("known or unknown")), frozenset(stems("variance is unknown"))
+    )
+
+
+def test_the_sample_size_rule_for_z_and_t_tests_is_a_misconception(
+    judge: KeypointJudge, builtin_library: Library
+) -> None:
+    question = builtin_library.question("stats-z-vs-t-test")
+    weak = verdict(judge, builtin_library, question, sample(question, SampleLabel.WEAK))
+    assert any(f.startswith("You said 'A z-test is for big samples'") for f in weak.flags)
+    assert weak.criteria[0].score == 1
 
 
 def test_type_one_as_a_false_negative_is_caught(

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from mockloop.analysis.contradictions import dismissals, opposites, swaps
+from mockloop.analysis.contradictions import dismissals, opposites, reversed_polarity, swaps
 from mockloop.analysis.embedding import Similarity, similarity_matrix
 from mockloop.analysis.examples import ExampleGrade, nearest_grade
 from mockloop.analysis.injection import strip_instructions as strip_instructions
@@ -183,6 +183,7 @@ class _Spans:
     # The span strings together the terms of several points and nothing else ("final state
     # because tool sequence because cost per task"): a list of terms with verbs for commas.
     chains: list[bool]
+    tokens: list[frozenset[str]]  # the stems of every word of each span, for opposite words
 
 
 def _spans(
@@ -217,6 +218,7 @@ def _spans(
         [is_list(t) for t in texts],
         [_share(own_words(s, terms, qstems), vocabulary) for s in said],
         chains,
+        [frozenset(stems(t)) for t in texts],
     )
 
 
@@ -271,6 +273,7 @@ def match_point(
     if not target:
         return PointMatch(point, 0.0, "none", None)
     point_negated = bool(NEGATION.search(point.text))
+    point_words = frozenset(stems(point.text))
     aliases = [stems(a) for a in point.aliases]
     # Words that only name things: a clause must say something beyond the terms of the
     # question's points (or it is a list of terms, or a trivial sentence round one).
@@ -279,7 +282,9 @@ def match_point(
     named, strength = -1, 0.0
     for index, clause in enumerate(spans.clauses):
         said = spans.said[index]
-        flipped = point_negated != clause.negated
+        # A negation, or an opposite word ("known" for "unknown"), on one side only.
+        opposed = reversed_polarity(spans.tokens[index], point_words)
+        flipped = (point_negated != clause.negated) != opposed
         probability = expressed(signals(target, said, cosines[index], flipped))
         found = next((a for a in aliases if contains_phrase(clause.stems, a)), None)
         if not (clause.statement or spans.code[index]):
