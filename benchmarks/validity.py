@@ -16,12 +16,12 @@ from common import Row
 
 from mockloop.analysis.embedding import default_similarity
 from mockloop.analysis.keypoints import analyse
-from mockloop.analysis.text import garbled
+from mockloop.analysis.text import garbled, sentences, words
 from mockloop.bankcheck import answer_score
 from mockloop.calibration import collect, cross_validated_spearman
-from mockloop.content import load_library
+from mockloop.content import Library, load_library
 from mockloop.judges.keypoints import KeypointJudge
-from mockloop.models import SampleLabel
+from mockloop.models import Round, SampleLabel
 from mockloop.validity import (
     Item,
     auc_by_scorer,
@@ -163,7 +163,29 @@ def claim_rows() -> list[Row]:
                 f"{inferred} of {n}", "0" if name == "correct_paraphrases" else "",
                 inferred == 0 if name == "correct_paraphrases" else None),
         ]  # fmt: skip
+    rows.append(thin_answer_row(judge, library))
     return rows
+
+
+THIN_ROUNDS = (Round.FUNDAMENTALS, Round.SYSTEM_DESIGN)
+THIN_WORDS = 8  # shorter sentences ("Second, citations.") are not answers on their own
+
+
+def thin_answer_row(judge: KeypointJudge, library: Library) -> Row:
+    """Each sentence of a strong sample on its own: a correct but thin answer, the lazy
+    candidate's. It should score like the partial sample, not like the strong one."""
+    scores: list[float] = []
+    for question in library.questions:
+        strong = next((s for s in question.samples if s.label is SampleLabel.STRONG), None)
+        if strong is None or library.round_of(question.id) not in THIN_ROUNDS:
+            continue
+        for sentence in sentences(strong.answer):
+            if len(words(sentence)) >= THIN_WORDS:
+                scores.append(answer_score(judge, library, question, sentence) or 0.0)
+    high = sum(score >= 4 for score in scores)
+    return Row("validity", f"one sentence of a strong sample alone ({len(scores)} sentences of "
+               "the fundamentals and system design questions): mean score, and how many reach 4",
+               f"{mean(scores):.2f}, {high}")  # fmt: skip
 
 
 def run() -> list[Row]:
