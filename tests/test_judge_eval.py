@@ -313,3 +313,47 @@ def test_the_cost_cap_stops_an_llm_judge_eval_with_one_line(
     assert result.exit_code == 2
     assert "would exceed the cost cap" in result.output and len(result.output.splitlines()) == 1
     assert fake.requests == []
+
+
+def test_an_llm_judge_is_shown_the_nearest_graded_example_of_each_band(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    fake.always(verdict_for)
+    data = write(tmp_path, line("The salt stayed once the water evaporated.", label="correct"))
+    examples = tmp_path / "examples.jsonl"
+    examples.write_text(
+        "\n".join(
+            [
+                line("Salt crystals formed on the bottom of the dish.", label="correct"),
+                line("The salt stayed behind once all the water had evaporated.", label="correct"),
+                line("We heated it.", label="partially_correct_incomplete"),
+                line("With a magnet.", label="incorrect"),
+                line("We filtered it through paper.", label="contradictory"),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    args = ["judge", "eval", "--data", str(data), "--examples", str(examples), "--json"]
+    args += ["--judge-model", "openai/fake-model", "--api-base", fake.base_url]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    user = fake.requests[0]["messages"][1]["content"]
+    block = user.split("<graded_examples>\n", 1)[1].split("\n</graded_examples>", 1)[0]
+    shown = re.findall(r'<example grade="(\w+)">\n(.*?)\n</example>', block, re.S)
+    # One per band, strong first; of two correct answers, the one nearer the candidate's.
+    assert [grade for grade, _ in shown] == ["strong", "partial", "weak"]
+    assert shown[0][1] == "The salt stayed behind once all the water had evaporated."
+    assert shown[1][1] == "We heated it."
+    assert user.index("</graded_examples>") < user.index("<candidate_turns>")
+    assert json.loads(result.stdout)["judge"]["prompt_version"] == "judge-v2"
+
+
+def test_without_graded_examples_the_prompt_has_none(fake: FakeOpenAI, tmp_path: Path) -> None:
+    fake.always(verdict_for)
+    data = write(tmp_path, line("The water evaporated, leaving salt.", label="correct"))
+    args = ["judge", "eval", "--data", str(data), "--json"]
+    args += ["--judge-model", "openai/fake-model", "--api-base", fake.base_url]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "<graded_examples>" not in fake.requests[0]["messages"][1]["content"]

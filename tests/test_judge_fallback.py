@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from mockloop.cli.app import app
-from mockloop.content import load_library
+from mockloop.content import Library, load_library
 from mockloop.judges.llm import DEGRADED_FLAG, GIVE_UP_AFTER, OFFLINE_FALLBACK, CriterionVerdict
 from mockloop.llm.structured import json_forms
 from mockloop.models import QuestionScore
@@ -258,3 +258,38 @@ def test_a_question_the_model_judges_resets_the_count(
     ] * 2
     assert asked_about(fake, questions) == [q["question_id"] for q in questions]
     assert "gave_up" not in card["judge"]["settings"]
+
+
+def test_the_model_judge_sees_the_banks_graded_samples_with_their_scores(
+    fake: FakeOpenAI, session: str, mini_library: Library
+) -> None:
+    fake.reply_json(whole(correctness=4, depth=3, communication=5))
+    result = score(session, fake)
+    assert result.exit_code == 0, result.output
+    user = fake.requests[0]["messages"][1]["content"]
+    question = mini_library.question("mini-hybrid-search")
+    block = user.split("<graded_examples>\n", 1)[1].split("\n</graded_examples>", 1)[0]
+    for sample in question.samples:
+        scores = ", ".join(f"{k} {v}" for k, v in sample.scores.items())
+        assert f'<example grade="{sample.label.value}" scores="{scores}">' in block
+        assert sample.answer.strip() in block
+    assert ANSWER not in block  # the candidate's own answer is in <candidate_turns> only
+
+
+def test_an_answer_that_is_a_graded_sample_is_not_shown_as_its_own_example(
+    use_banks: Callable[..., None], tmp_path: Path, fake: FakeOpenAI, mini_library: Library
+) -> None:
+    use_banks(MINI_BANK)
+    question = mini_library.question("mini-hybrid-search")
+    strong = next(s.answer for s in question.samples if s.label.value == "strong")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(json.dumps({"mini-hybrid-search": [strong]}))
+    args = ["interview", "-r", "fundamentals", "--topic", "rag", "--no-timer", "--json"]
+    result = runner.invoke(app, [*args, "--answers", str(answers)])
+    assert result.exit_code == 0, result.output
+    fake.reply_json(whole(correctness=5, depth=4, communication=5))
+    scored = score(str(json.loads(result.stdout)["session_id"]), fake)
+    assert scored.exit_code == 0, scored.output
+    user = fake.requests[0]["messages"][1]["content"]
+    block = user.split("<graded_examples>\n", 1)[1].split("\n</graded_examples>", 1)[0]
+    assert 'grade="strong"' not in block and 'grade="partial"' in block

@@ -1,5 +1,8 @@
 """Graded examples: how the answers nearest to this one were graded by people.
 
+A model judge is shown the nearest example of each band instead (`anchors`): where the
+rubric's levels sit for this question.
+
 A question whose bank (or `judge eval --examples` file) carries many graded answers lets the
 offline judge compare a new answer with them, as a marker compares a script with the ones
 already marked ("instance-based" short-answer grading). Paraphrases that share no word with
@@ -79,6 +82,21 @@ def nearest_grade(
         return None
     grade = sum(sample_grade(s) for _, s in ranked) / len(ranked)
     return ExampleGrade(grade, nearness, len(ranked))
+
+
+def anchors(answer: str, samples: Sequence[Sample], similarity: Similarity) -> list[Sample]:
+    """The graded example nearest to `answer` in each band, strong first: what a model judge
+    is shown of how people graded this question. The answer's own text is left out."""
+    own = _normal(answer)
+    examples = [s for s in samples if _normal(s.answer) != own]
+    if not examples:
+        return []
+    texts = [s.answer for s in examples]
+    cosines = similarity.scores(answer, texts) if answer.strip() else [0.0] * len(texts)
+    chosen: dict[SampleLabel, Sample] = {}
+    for i in sorted(range(len(examples)), key=lambda i: -cosines[i]):  # nearest first
+        chosen.setdefault(examples[i].label, examples[i])
+    return [chosen[label] for label in GRADES if label in chosen]
 
 
 def blend(signal: float, examples: ExampleGrade | None) -> float:

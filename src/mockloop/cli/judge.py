@@ -56,7 +56,8 @@ ExamplesOption = Annotated[
         dir_okay=False,
         help="Labelled answers to the --data questions (same format), given to the judge as "
         "graded examples: the offline judge compares each answer with the nearest of them "
-        "(10 or more per question). Repeatable.",
+        "(10 or more per question), a model judge is shown the nearest of each band. "
+        "Repeatable.",
     ),
 ]
 FailUnderOption = Annotated[

@@ -21,6 +21,7 @@ from mockloop.models import (
     QuestionScore,
     Role,
     Rubric,
+    Sample,
     Transcript,
     TurnKind,
 )
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from mockloop.llm.gateway import Gateway
     from mockloop.ports import Judge
 
-PROMPT_VERSION = "judge-v1"
+PROMPT_VERSION = "judge-v2"  # v2: the nearest graded example of each band, when there are any
 CRITERION_PROMPT = "judge-criterion-v1"  # one criterion at a time, for weak models
 DISAGREEMENT = 2  # a spread (max - min) of this many points across samples is flagged
 WHOLE_ATTEMPTS = 2  # the whole verdict: one call and one repair, then simpler requests
@@ -98,6 +99,34 @@ def candidate_turns(question: Question, transcript: Transcript) -> str:
     return "<candidate_turns>\n" + "\n".join(lines) + "\n</candidate_turns>"
 
 
+EXAMPLE_CHARS = 1_500  # an example longer than this is cut: anchors, not whole essays
+
+
+def graded_examples(question: Question, transcript: Transcript) -> str:
+    """The nearest graded sample of each band as a <graded_examples> block ("" without any):
+    where the rubric's levels sit for this question, as people graded it."""
+    if not question.samples:
+        return ""
+    from mockloop.analysis.embedding import default_similarity
+    from mockloop.analysis.examples import anchors
+
+    answer = transcript.candidate_text(question.id)
+    chosen = anchors(answer, question.samples, default_similarity())
+    if not chosen:
+        return ""
+    body = "\n".join(_example(sample) for sample in chosen)
+    return f"<graded_examples>\n{body}\n</graded_examples>\n\n"
+
+
+def _example(sample: Sample) -> str:
+    scores = ", ".join(f"{k} {v}" for k, v in sample.scores.items())
+    grade = f'grade="{sample.label.value}"' + (f' scores="{scores}"' if scores else "")
+    text = sample.answer.strip()
+    if len(text) > EXAMPLE_CHARS:
+        text = text[:EXAMPLE_CHARS].rstrip() + " [...]"
+    return f"<example {grade}>\n{text}\n</example>"
+
+
 def judge_messages(
     question: Question, rubric: Rubric, transcript: Transcript
 ) -> list[dict[str, str]]:
@@ -115,7 +144,7 @@ def judge_messages(
         f"<question>\n{question.prompt}\n</question>\n\n<rubric>\n{criteria}\n</rubric>\n\n"
         f"<key_points>\n{key_points}\n</key_points>\n\n"
         f"<reference_answer>\n{question.reference_answer}\n</reference_answer>\n\n"
-        f"{candidate_turns(question, transcript)}"
+        f"{graded_examples(question, transcript)}{candidate_turns(question, transcript)}"
     )
     return [
         {"role": "system", "content": load_prompt(PROMPT_VERSION)},
@@ -188,6 +217,7 @@ class LLMJudge:
             "temperature": self._temperature(),
             "seed": self.gateway.settings.seed,
             "samples": self.samples,
+            "graded_examples": "the nearest graded sample of each band, for questions with any",
             "usage": usage.model_dump(),
         }
         if self.degraded_questions:
