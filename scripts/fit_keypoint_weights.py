@@ -5,21 +5,24 @@ Usage: .venv/bin/python scripts/fit_keypoint_weights.py [path/to/answers.jsonl]
 Each train answer is compared with its closest reference answer (as the judge compares a clause
 with a key point) through the signals of mockloop.analysis.signals: content-word recall and
 precision once the question's words are demoted, WordLlama cosine without the question's words,
-and a negation mismatch (a negation, or an opposite word such as "known" for "unknown", on one
-side only). An L2-regularised logistic regression on correct-vs-not gives the weights. The
-script prints the ROC-AUC per corpus under 5-fold cross-validation grouped by question (no
-question in two folds, so the figure says how the model does on questions it has not seen) and
-the `WEIGHTS` / `BIAS` lines to paste into mockloop/analysis/signals.py. The test splits are
-never read. Deterministic: the same data gives the same weights.
+and a negation mismatch. An L2-regularised logistic regression on correct-vs-not gives the
+weights. The script prints the ROC-AUC per corpus under 5-fold cross-validation grouped by
+question (no question in two folds, so the figure says how the model does on questions it has
+not seen) and the `WEIGHTS` / `BIAS` lines to paste into mockloop/analysis/signals.py. The test
+splits are never read. Deterministic: the same data gives the same weights.
 
-Grouped 5-fold CV on train, Beetle / SciEntsBank: this model 0.833 / 0.729; with negation words
-alone, no opposite words, 0.828 / 0.727. Signals tried and left out: Sultan-style soft word
-alignment with WordLlama token vectors (exact or stem match, else cosine >= 0.4 or 0.5), both
-directions: no gain. Recall on every word, question words included: 0.841 / 0.743, and cosine
-without demoting: 0.832 / 0.739; but both lift vague answers that reuse the question's words,
-and on the banks they cost the partial > weak ranking of 2 questions and 1-3 adversarial
-checks, so they are not used. Answer and reference lengths: +0.01 on SciEntsBank, left out
-because a bank's key points are far longer than SemEval's references.
+Signals tried and left out (grouped 5-fold CV on train, Beetle / SciEntsBank; this model 0.828 /
+0.727): Sultan-style soft word alignment with WordLlama token vectors (exact or stem match, else
+cosine >= 0.4 or 0.5), both directions: no gain. Recall on every word, question words included:
+0.841 / 0.743, and cosine without demoting: 0.832 / 0.739; but both lift vague answers that
+reuse the question's words, and on the banks they cost the partial > weak ranking of 2 questions
+and 1-3 adversarial checks, so they are not used. Answer and reference lengths: +0.01 on
+SciEntsBank, left out because a bank's key points are far longer than SemEval's references.
+An opposite word on one side only (the contradiction detector's pairs, "known" for "unknown")
+read as a negation: 0.833 / 0.729, and on test-unseen-answers Beetle +0.009, SciEntsBank -0.003;
+but it fired 821 times on the banks' own reference and sample texts ("harder to predict" against
+"easier testing", "unlike" against "likely", "at least" against "most"), cost two reference
+answers a point, and cancelled real negations ("always" against "never"), so it is not used.
 """
 
 from __future__ import annotations
@@ -31,11 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mockloop.analysis.contradictions import reversed_polarity
 from mockloop.analysis.embedding import Similarity, default_similarity
 from mockloop.analysis.keypoints import NEGATION, demote
 from mockloop.analysis.signals import FEATURES, Signals, signals
-from mockloop.analysis.text import content_stems, stems
+from mockloop.analysis.text import content_stems
 from mockloop.validity import Item, find_semeval, load_items, roc_auc
 
 FOLDS = 5
@@ -52,8 +54,7 @@ def item_signals(item: Item, sim: Similarity) -> list[Signals]:
         full = frozenset(content_stems(reference))
         target = full - qstems or full
         cosine = sim.similarity(answer, demote(reference, qstems) or reference)
-        opposed = reversed_polarity(frozenset(stems(item.answer)), frozenset(stems(reference)))
-        flipped = (negated != bool(NEGATION.search(reference))) != opposed
+        flipped = negated != bool(NEGATION.search(reference))
         out.append(signals(target, said, cosine, flipped))
     return out
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from mockloop.analysis.examples import MIN_EXAMPLES
 from mockloop.bankcheck import one_answer_transcript
 from mockloop.calibration import (
     CriterionSignal,
@@ -20,6 +21,7 @@ from mockloop.calibration import (
 from mockloop.cli.app import app
 from mockloop.content import ContentError, Library, load_library, load_rubric
 from mockloop.judges.keypoints import BAND_EDGES, KeypointJudge
+from mockloop.models import Sample, SampleLabel
 from mockloop.paths import content_dirs
 
 FUNDAMENTALS = content_dirs("rubrics")[0] / "fundamentals.yaml"
@@ -178,8 +180,66 @@ def test_a_wrong_claim_takes_the_floor_away() -> None:
 
 def test_a_floor_never_lifts_an_answer_that_states_no_point() -> None:
     library = load_library()
-    score, rationale = correctness(library, "Hallucinations are a problem for policy bots.")
+    # On topic (a real answer, not the lowest band for being off it), but no point stated.
+    vague = (
+        "Hallucinations happen when the model guesses about a policy, so I would use a bigger "
+        "model with a low temperature and a careful prompt."
+    )
+    score, rationale = correctness(library, vague)
+    assert "Covered 0 of 4" in rationale and "Lowest band" not in rationale
     assert score < 3 and "At least" not in rationale
+
+
+def test_the_rationale_names_the_floor_only_when_it_raised_the_score() -> None:
+    library = load_library()
+    question = library.question(HALLUCINATIONS)
+    strong = next(s.answer for s in question.samples if s.label.value == "strong")
+    score, rationale = correctness(library, strong)
+    assert score >= 4 and "At least" not in rationale
+
+
+def test_graded_answers_marked_wrong_overrule_the_floor() -> None:
+    library = load_library()
+    question = library.question(HALLUCINATIONS)
+    # Ten graded answers like this one, all marked weak: the "point" it states is, by the
+    # people who graded them, no sign of the core idea.
+    weak = [
+        Sample(label=SampleLabel.WEAK, answer=f"{ONE_POINT} That is all, point {k}.")
+        for k in range(MIN_EXAMPLES)
+    ]
+    graded = question.model_copy(update={"samples": [*question.samples, *weak]})
+    rubric = library.rubric_for(question)
+    transcript = one_answer_transcript(question, ONE_POINT, library.round_of(question.id))
+    result = KeypointJudge().score_question(graded, rubric, transcript).criteria[0]
+    assert "Covered 1 of 4" in result.rationale and "average 0%" in result.rationale
+    assert result.score is not None and result.score < 3 and "At least" not in result.rationale
+
+
+def test_a_floor_only_on_a_criterion_scored_by_coverage(tmp_path: Path) -> None:
+    source = FUNDAMENTALS.read_text()
+    path = tmp_path / "rubric.yaml"
+    # depth is scored by similarity: a floor there would never be applied.
+    path.write_text(
+        source.replace(
+            "offline_signal: similarity\n", "offline_signal: similarity\n    offline_floor: 2\n", 1
+        )
+    )
+    with pytest.raises(ContentError) as info:
+        load_rubric(path)
+    assert "criteria[1].offline_floor: " in str(info.value)
+    assert "only to a criterion with offline_signal: coverage" in str(info.value)
+
+
+def test_calibration_records_the_floor_the_judge_applied(mini_library: Library) -> None:
+    floored = [
+        c
+        for answer in collect(mini_library)
+        for c in answer.criteria
+        if c.key == ("fundamentals", "correctness") and c.floor > 1
+    ]
+    assert floored  # the partial samples of the mini bank state a point and nothing wrong
+    edges = mini_library.rubrics["fundamentals"].criteria[0].offline_bands or BAND_EDGES
+    assert all(c.floor == 3 and c.score == c.banded(edges) for c in floored)
 
 
 def test_calibration_sees_the_floor_the_judge_applied() -> None:

@@ -14,7 +14,6 @@ from mockloop.adversarial import (
     padded_alias_sentences,
     shuffled_strong_sample,
 )
-from mockloop.analysis.contradictions import reversed_polarity
 from mockloop.analysis.embedding import default_similarity
 from mockloop.analysis.injection import strip_instructions
 from mockloop.analysis.keypoints import analyse, chained, question_stems
@@ -129,25 +128,6 @@ def test_swapped_definitions_are_misconceptions(
     assert not any(f.startswith("You said") for f in strong.flags)
 
 
-def test_a_clause_saying_the_opposite_of_a_point_does_not_state_it(
-    builtin_library: Library,
-) -> None:
-    """ "The z-test assumes sigma is known" once covered the t-test's point, "sigma unknown": the
-    same words but one, and that one the opposite."""
-    question = builtin_library.question("stats-z-vs-t-test")
-    answer = (
-        "A z-test assumes the population standard deviation is known, so the test statistic "
-        "follows a standard normal distribution."
-    )
-    matches = {m.point.id: m for m in analyse(question, answer, default_similarity()).matches}
-    assert matches["z-known-variance"].covered
-    assert not matches["t-estimated-variance"].covered
-    assert reversed_polarity(frozenset(stems(answer)), frozenset(stems("variance is unknown")))
-    assert not reversed_polarity(
-        frozenset(stems("known or unknown")), frozenset(stems("variance is unknown"))
-    )
-
-
 def test_the_sample_size_rule_for_z_and_t_tests_is_a_misconception(
     judge: KeypointJudge, builtin_library: Library
 ) -> None:
@@ -155,6 +135,37 @@ def test_the_sample_size_rule_for_z_and_t_tests_is_a_misconception(
     weak = verdict(judge, builtin_library, question, sample(question, SampleLabel.WEAK))
     assert any(f.startswith("You said 'A z-test is for big samples'") for f in weak.flags)
     assert weak.criteria[0].score == 1
+
+
+@pytest.mark.parametrize(
+    ("question_id", "answer"),
+    [
+        (
+            "stats-z-vs-t-test",
+            "Many textbooks say a z-test is for large samples, over 30, but what matters is "
+            "whether sigma is known: use the z-test when the population standard deviation is "
+            "known and the t-test when it is estimated from the sample.",
+        ),
+        (
+            "stats-z-vs-t-test",
+            "It is a common myth that a z-test is for large samples; what decides is whether the "
+            "population standard deviation is known.",
+        ),
+        (
+            "stats-errors-power",
+            "People often think a type I error is a false negative, but it is a false positive: "
+            "rejecting a true null hypothesis.",
+        ),
+    ],
+)
+def test_naming_a_misconception_to_correct_it_is_no_wrong_claim(
+    judge: KeypointJudge, builtin_library: Library, question_id: str, answer: str
+) -> None:
+    """Experts answer by naming the myth they correct; "You said ..." would be a false charge."""
+    question = builtin_library.question(question_id)
+    result = verdict(judge, builtin_library, question, answer)
+    assert not any(f.startswith("You said") for f in result.flags), result.flags
+    assert result.criteria[0].score is not None and result.criteria[0].score >= 3
 
 
 def test_type_one_as_a_false_negative_is_caught(

@@ -13,6 +13,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -266,6 +267,13 @@ class Criterion(Strict):
                 "must be four increasing numbers in (0, 1], e.g. [0.15, 0.35, 0.6, 0.8]"
             )
         return bands
+
+    @field_validator("offline_floor")
+    @classmethod
+    def _floor_needs_coverage(cls, floor: int | None, info: ValidationInfo) -> int | None:
+        if floor is not None and info.data.get("offline_signal") is not OfflineSignal.COVERAGE:
+            raise ValueError("applies only to a criterion with offline_signal: coverage")
+        return floor
 
     @field_validator("levels")
     @classmethod

@@ -60,15 +60,6 @@ OPPOSITES: frozenset[tuple[str, str]] = frozenset(
     for a, b in [tuple(stem(w) for w in entry.split())]
     for pair in ((a, b), (b, a))
 )
-
-
-def reversed_polarity(said: frozenset[str], meant: frozenset[str]) -> bool:
-    """True when a span says the opposite of one of a point's words ("known" where the point
-    has "unknown") and uses none of the point's own: read like a negation, it states another
-    claim. Stems, both sets."""
-    return any((a, b) in OPPOSITES for a in said - meant for b in meant - said)
-
-
 ANCHORS = 2  # words besides the opposite that an answer unit must share with the point's unit
 ANCHOR_SHARE = 0.6  # ... and the share of its other words they must be
 _NUMERALS = frozenset({"i", "ii", "iii", "iv"})

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from mockloop.analysis.contradictions import dismissals, opposites, reversed_polarity, swaps
+from mockloop.analysis.contradictions import dismissals, opposites, swaps
 from mockloop.analysis.embedding import Similarity, similarity_matrix
 from mockloop.analysis.examples import ExampleGrade, nearest_grade
 from mockloop.analysis.injection import strip_instructions as strip_instructions
@@ -22,6 +22,7 @@ from mockloop.analysis.misconceptions import (
     MisconceptionMatch,
     agreement,
     alias_stated,
+    distanced,
     make_clause,
     states_claim,
 )
@@ -183,7 +184,6 @@ class _Spans:
     # The span strings together the terms of several points and nothing else ("final state
     # because tool sequence because cost per task"): a list of terms with verbs for commas.
     chains: list[bool]
-    tokens: list[frozenset[str]]  # the stems of every word of each span, for opposite words
 
 
 def _spans(
@@ -218,7 +218,6 @@ def _spans(
         [is_list(t) for t in texts],
         [_share(own_words(s, terms, qstems), vocabulary) for s in said],
         chains,
-        [frozenset(stems(t)) for t in texts],
     )
 
 
@@ -273,7 +272,6 @@ def match_point(
     if not target:
         return PointMatch(point, 0.0, "none", None)
     point_negated = bool(NEGATION.search(point.text))
-    point_words = frozenset(stems(point.text))
     aliases = [stems(a) for a in point.aliases]
     # Words that only name things: a clause must say something beyond the terms of the
     # question's points (or it is a list of terms, or a trivial sentence round one).
@@ -282,9 +280,7 @@ def match_point(
     named, strength = -1, 0.0
     for index, clause in enumerate(spans.clauses):
         said = spans.said[index]
-        # A negation, or an opposite word ("known" for "unknown"), on one side only.
-        opposed = reversed_polarity(spans.tokens[index], point_words)
-        flipped = (point_negated != clause.negated) != opposed
+        flipped = point_negated != clause.negated
         probability = expressed(signals(target, said, cosines[index], flipped))
         found = next((a for a in aliases if contains_phrase(clause.stems, a)), None)
         if not (clause.statement or spans.code[index]):
@@ -364,6 +360,8 @@ def find_misconceptions(
         aliases = [(a, bool(NEGATION.search(a))) for a in wrong.aliases]
         for j, i in enumerate(only):
             clause = spans.clauses[i]
+            if distanced(clause.text):
+                continue  # "many textbooks say ...": the claim is reported, not made
             by_alias = any(alias_stated(clause, a, flip) for a, flip in aliases)
             # The clause must agree with the wrong claim more than with any correct point.
             rival = max(agreement(clause, p.text, point_cos[n][j]) for n, p in enumerate(points))
@@ -387,6 +385,8 @@ def inferred_misconceptions(
         *opposites(question, answer),
         *dismissals(question, answer),
     ]:
+        if distanced(c.quote):
+            continue  # reported or debunked, not claimed
         if c.point.id not in known and c.point.id not in found:
             found[c.point.id] = MisconceptionMatch(c.point, c.as_misconception(), c.quote)
     return list(found.values())

@@ -32,6 +32,28 @@ CLAIM_MARGIN = 0.08
 SWAP_WORDS = 2  # a claim that differs from its point by this few words is a swap
 SWAP_RECALL = 0.8  # ... and a clause states it only with this share of its words
 
+_REPORTERS = (
+    r"people|folks|others|many|textbooks?|tutorials?|articles?|blogs?|beginners|juniors|"
+    r"candidates|(?:a\s+lot|lots)\s+of\s+(?:people|folks)|(?:some|many|most)\s+people"
+)
+_REPORTING = r"say|says|said|think|thinks|believe|believes|claim|claims|assume|assumes"
+# A clause that reports or debunks a claim instead of making it: "many textbooks say a z-test
+# is for large samples", "it is a common myth that ...", "people often think type I is a false
+# negative". Experts answer by naming the misconception they correct: that is no wrong claim.
+DISTANCED = re.compile(
+    rf"\b(?:myths?|misconceptions?|misbeliefs?|fallac(?:y|ies)|contrary\s+to|not\s+true\s+that|"
+    rf"(?:{_REPORTERS})\s+(?:\w+ly\s+|often\s+|still\s+|sometimes\s+)?(?:{_REPORTING})|"
+    rf"(?:it\s+is|it's|is|are)\s+(?:often\s+|commonly\s+|widely\s+|sometimes\s+)?"
+    rf"(?:said|believed|claimed|thought|assumed)\s+that|"
+    rf"wrongly|mistakenly|incorrectly)\b",
+    re.I,
+)
+
+
+def distanced(text: str) -> bool:
+    """True when the text reports or debunks a claim rather than making it."""
+    return bool(DISTANCED.search(text))
+
 
 @dataclass(frozen=True)
 class MisconceptionMatch:

@@ -7,7 +7,14 @@ from collections.abc import Callable
 from mockloop.analysis.embedding import Similarity, default_similarity
 from mockloop.analysis.examples import MIN_EXAMPLES, NEAREST, blend
 from mockloop.analysis.examples import WEIGHT as EXAMPLES_WEIGHT
-from mockloop.analysis.keypoints import EXPLAINS, Analysis, analyse, strip_instructions
+from mockloop.analysis.keypoints import (
+    EXPLAINS,
+    VOUCHED,
+    Analysis,
+    PointMatch,
+    analyse,
+    strip_instructions,
+)
 from mockloop.analysis.submission import own_text
 from mockloop.analysis.text import sentences, words
 from mockloop.models import (
@@ -69,8 +76,7 @@ class KeypointJudge:
         )
 
     def band(self, criterion: Criterion, signal: float, floor: int = 1) -> int:
-        """The 1-5 score for a criterion's signal: its rubric's fitted bands, else the defaults,
-        and never below `floor`."""
+        """The 1-5 score for a signal by the rubric's bands (or the defaults), at least `floor`."""
         return max(floor, band(signal, criterion.offline_bands or BAND_EDGES))
 
     def score_question(
@@ -128,11 +134,9 @@ class KeypointJudge:
         signal = blend(sum(m.score for m in matches) / len(matches), near)
         # A wrong claim costs more than the point it cancels: correctness is about being right.
         signal -= MISCONCEPTION_PENALTY * len(wrong)
-        # A point stated with nothing wrong said is the rubric's "core idea is right", however
-        # many others are missing: the bands grade completeness above that floor.
-        floor = criterion.offline_floor if covered and not wrong and criterion.offline_floor else 1
+        floor = _floor(criterion, covered, analysis)
         score = self.band(criterion, max(0.0, signal), floor)
-        if floor > 1 and score == floor:
+        if score > band(max(0.0, signal), criterion.offline_bands or BAND_EDGES):
             rationale += f" At least {floor}: a key point is stated and nothing said is wrong."
         return CriterionScore(
             criterion=criterion.id,
@@ -203,6 +207,21 @@ class KeypointJudge:
             score=self.band(criterion, signal),
             rationale=f"On-topic ({analysis.relevance:.0%}); {count} words: {said}.",
         )
+
+
+def _floor(criterion: Criterion, covered: list[PointMatch], analysis: Analysis) -> int:
+    """The rubric's floor when it applies, else 1.
+
+    A point stated with nothing wrong said anywhere in the answer is the rubric's "core idea is
+    right", however many others are missing; the bands grade completeness above it. Graded
+    answers nearest to this one that people mostly marked wrong overrule it: the "point" is
+    then more likely a surface match than the core idea.
+    """
+    if not criterion.offline_floor or not covered or analysis.misconceptions:
+        return 1
+    if analysis.examples is not None and analysis.examples.grade < VOUCHED:
+        return 1
+    return criterion.offline_floor
 
 
 def _explaining_quote(analysis: Analysis) -> str | None:
