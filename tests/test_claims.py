@@ -17,7 +17,16 @@ from mockloop.adversarial import (
 from mockloop.analysis.embedding import default_similarity
 from mockloop.analysis.injection import strip_instructions
 from mockloop.analysis.keypoints import analyse, chained, question_stems
-from mockloop.analysis.text import content_stems, garbled, is_list, is_statement, sentences, stems
+from mockloop.analysis.text import (
+    content_stems,
+    garbled,
+    is_list,
+    is_statement,
+    sentences,
+    stems,
+    without_names,
+    words,
+)
 from mockloop.bankcheck import answer_score, one_answer_transcript
 from mockloop.content import Library
 from mockloop.judges.keypoints import KeypointJudge
@@ -166,6 +175,37 @@ def test_naming_a_misconception_to_correct_it_is_no_wrong_claim(
     result = verdict(judge, builtin_library, question, answer)
     assert not any(f.startswith("You said") for f in result.flags), result.flags
     assert result.criteria[0].score is not None and result.criteria[0].score >= 3
+
+
+CODE_NAMES = """```python
+# known population variance -> z-test, standard normal
+# unknown variance, estimated from the sample -> t-test
+# heavier tails, degrees of freedom, n-1
+z = known_population_variance and standard_normal
+t = unknown_variance and sample_standard_deviation and heavier_tails
+```"""
+
+
+def test_terms_hidden_in_code_names_and_arrow_comments_are_only_named(
+    judge: KeypointJudge, builtin_library: Library
+) -> None:
+    """A code block of snake_case names and "term -> term" comments scored 3.7 (correctness 4,
+    two points "covered"): names and arrows name terms, as a list does."""
+    question = builtin_library.question("stats-z-vs-t-test")
+    result = verdict(judge, builtin_library, question, CODE_NAMES)
+    assert result.criteria[0].rationale.startswith("Covered 0 of 4")
+    partial = score(judge, builtin_library, question, sample(question, SampleLabel.PARTIAL))
+    assert result.overall is not None and result.overall < min(2.0, partial)
+    assert is_list("known population variance -> z-test, standard normal")
+
+
+def test_only_multi_word_names_are_blanked_in_code() -> None:
+    # "lambda = 1 is plain top-k" looks like an assignment but names nothing: read as written.
+    assert without_names("lambda = 1 is plain top-k, 0 is pure diversity") == (
+        "lambda = 1 is plain top-k, 0 is pure diversity"
+    )
+    blanked = without_names("t = unknown_variance and np.sqrt(maxSim) + heavier_tails")
+    assert words(blanked) == ["t", "and"]
 
 
 def test_type_one_as_a_false_negative_is_caught(

@@ -40,6 +40,7 @@ from mockloop.analysis.text import (
     stem,
     stems,
     verbatim,
+    without_names,
     words,
 )
 from mockloop.models import KeyPoint, Question
@@ -203,19 +204,22 @@ def _spans(
         if len(texts) >= MAX_SPANS:
             break
     texts, heads = texts[:MAX_SPANS], heads[:MAX_SPANS]
-    demoted = [demote(t, qstems) for t in texts]
+    code = [is_code_line(t) for t in texts]
+    # Code is read without its names: "t = unknown_variance and heavier_tails" names terms.
+    read = [without_names(t) if c else t for t, c in zip(texts, code, strict=True)]
+    demoted = [demote(r, qstems) for r in read]
     said = [frozenset(content_stems(d)) for d in demoted]
-    links = [chained(t, qstems, terms, aliases, s) for t, s in zip(texts, said, strict=True)]
+    links = [chained(r, qstems, terms, aliases, s) for r, s in zip(read, said, strict=True)]
     # The clauses of a chain are its links: each is part of the list, whatever it holds.
     chains = [link or links[head] for link, head in zip(links, heads, strict=True)]
     return _Spans(
         texts,
         demoted,
-        [make_clause(t, bool(NEGATION.search(t))) for t in texts],
-        [is_code_line(t) for t in texts],
+        [make_clause(t, bool(NEGATION.search(r)), r) for t, r in zip(texts, read, strict=True)],
+        code,
         terms,
         said,
-        [is_list(t) for t in texts],
+        [is_list(r) for r in read],
         [_share(own_words(s, terms, qstems), vocabulary) for s in said],
         chains,
     )

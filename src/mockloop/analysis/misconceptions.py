@@ -163,7 +163,9 @@ def _alias_stems(alias: str) -> list[str]:
     return stems(_NUMBERED.sub(lambda m: "type i" if m.group(1) else "type ii", alias))
 
 
-def make_clause(text: str, negated: bool) -> Clause:
-    """Precompute a clause's stems, content words and shape."""
-    normal = _NUMBERED.sub(lambda m: "type i" if m.group(1) else "type ii", text)
-    return Clause(text, stems(normal), key_words(text), negated, is_statement(text))
+def make_clause(text: str, negated: bool, read: str | None = None) -> Clause:
+    """Precompute a clause's stems, content words and shape, from `read` when given (the text
+    as it is to be read, e.g. code without its names; `text` is what is quoted)."""
+    read = text if read is None else read
+    normal = _NUMBERED.sub(lambda m: "type i" if m.group(1) else "type ii", read)
+    return Clause(text, stems(normal), key_words(read), negated, is_statement(read))

@@ -205,7 +205,8 @@ def is_list(text: str) -> bool:
     ("every position predicts its next token, shifted by one, ...") is a statement with trailing
     phrases, not a list.
     """
-    items = [words(i) for i in re.split(r"[,;/]", text) if words(i)]
+    # Arrows map terms to terms ("known variance -> z-test"): a list's separators too.
+    items = [words(i) for i in re.split(r"[,;/]|->|=>|→", text) if words(i)]
     if len(items) < 3 or sum(map(len, items)) / len(items) > 6:
         return False
     if len(items[0]) > CLAUSE and _item_says(items[0]):
@@ -228,6 +229,16 @@ def _item_says(item: list[str]) -> bool:
 def _says(tokens: list[str]) -> bool:
     """True when a run of words holds an auxiliary or a common verb (any inflection)."""
     return bool(_PREDICATES & set(tokens)) or any(_verb_base(t) in _VERBS for t in tokens)
+
+
+# A name in code: snake_case, dotted or camelCase ("unknown_variance", "np.argmax", "maxSim").
+IDENTIFIER = re.compile(r"\b[A-Za-z]\w*(?:_\w+|\.[A-Za-z_]\w*)+\b|\b[a-z]+[A-Z]\w*\b")
+
+
+def without_names(code: str) -> str:
+    """Code with its multi-word names blanked: "t = unknown_variance" names a thing and says
+    nothing about it, so its words must not read as a statement about unknown variance."""
+    return IDENTIFIER.sub(" ", code)
 
 
 def is_code_line(line: str) -> bool:
