@@ -19,6 +19,10 @@ _INSTRUCTION = re.compile(
     r"\byou\s+are\s+now\s+(?:a|an|the|my|in|acting|playing)\b|"
     r"^\s*(?:system|assistant)\s*:\s*(?:ignore|disregard|you\s+(?:are|must|will)|score|grade|"
     r"rate|give|new\s+instructions?)|"
+    r"\b(?:award|give|assign)\s+(?:me|this\s+(?:answer|response)|the\s+candidate)\s+(?:the\s+)?"
+    r"(?:top|highest|maximum|full|best|a\s+perfect)\s+(?:band|marks?|score|grade|rating)\b|"
+    r"\b(?:award|give|assign)\s+(?:the\s+)?(?:top|highest|maximum|full|best)\s+"
+    r"(?:band|marks?|score|grade)\s+(?:on|for|in|across)\s+(?:every|each|all)\b|"
     r"\b(?:evaluation|rubric|grading)[-\s](?:override|disabled)\b|"
     r"\b(?:dear|attention|note\s+to\s+(?:the\s+)?)\s*(?:judge|grader|evaluator|scorer)\b",
     re.I | re.M,

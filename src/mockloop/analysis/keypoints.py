@@ -60,13 +60,17 @@ EXPRESSED_LOW, EXPRESSED_HIGH = 0.2, 0.8
 ALIAS_STATED, OWN_WORDS = 0.7, 2
 SHORT = 10  # words: a sentence this short round an alias must agree with the point
 OWN_TOPICAL = 0.2  # ... and a longer one's own words must be this often the subject's words
+# Calling what follows false: "it is false that ...", "it is wrong to claim ...".
+_DISOWNED = (
+    r"(?:false|untrue|wrong|incorrect|a\s+mistake)\s+(?:that|to\s+(?:say|claim|think|believe))"
+)
 NEGATION = re.compile(
     r"\b(?:not|no|never|none|nothing|cannot|can't|isn't|doesn't|don't|won't|wasn't|aren't|"
-    r"didn't|without|neither|nor)\b",
+    rf"didn't|without|neither|nor|{_DISOWNED})\b",
     re.I,
 )
 # Denying a term ("I won't dwell on requirements") rather than qualifying it ("without scaling").
-DENIAL = re.compile(r"\b(?:not|never|no|cannot|\w+n't|won't)\b", re.I)
+DENIAL = re.compile(rf"\b(?:not|never|no|cannot|\w+n't|won't|{_DISOWNED})\b", re.I)
 RELEVANCE_LOW, RELEVANCE_HIGH = 0.20, 0.70
 OFF_TOPIC = 0.15  # raw similarity to the reference below which a pointless answer is off-topic
 VOUCHED = 0.5  # nearest examples' mean grade that vouches for an answer being on topic
@@ -204,6 +208,9 @@ def _spans(
         if len(texts) >= MAX_SPANS:
             break
     texts, heads = texts[:MAX_SPANS], heads[:MAX_SPANS]
+    # A question states nothing ("Could it be that a z-test assumes sigma is known?"), nor does
+    # any clause of it: it names what it asks about, as a list does.
+    asked = [texts[head].rstrip().endswith("?") for head in heads]
     code = [is_code_line(t) for t in texts]
     # Code is read without its names: "t = unknown_variance and heavier_tails" names terms.
     read = [without_names(t) if c else t for t, c in zip(texts, code, strict=True)]
@@ -212,14 +219,18 @@ def _spans(
     links = [chained(r, qstems, terms, aliases, s) for r, s in zip(read, said, strict=True)]
     # The clauses of a chain are its links: each is part of the list, whatever it holds.
     chains = [link or links[head] for link, head in zip(links, heads, strict=True)]
+    made = []
+    for text, words_read, question in zip(texts, read, asked, strict=True):
+        clause = make_clause(text, bool(NEGATION.search(words_read)), words_read)
+        made.append(replace(clause, statement=False) if question else clause)
     return _Spans(
         texts,
         demoted,
-        [make_clause(t, bool(NEGATION.search(r)), r) for t, r in zip(texts, read, strict=True)],
+        made,
         code,
         terms,
         said,
-        [is_list(r) for r in read],
+        [is_list(r) or question for r, question in zip(read, asked, strict=True)],
         [_share(own_words(s, terms, qstems), vocabulary) for s in said],
         chains,
     )
@@ -299,6 +310,10 @@ def match_point(
             continue
         strength = max(strength, probability)
         score = scale(probability, EXPRESSED_LOW, EXPRESSED_HIGH)
+        if flipped:
+            # The point's words with a "not" on one side only ("a z-test does not assume sigma
+            # is known") state its opposite: near it, as a fragment is, never covering it.
+            score = min(score, FRAGMENT)
         if spans.chains[index]:
             # Terms strung together state nothing, whichever point they come closest to.
             named = index if named < 0 and found is not None else named
@@ -405,7 +420,9 @@ def _shape(spans: _Spans, answer: str) -> tuple[float, float]:
     stated = [
         s
         for s in sentence_list
-        if (make_clause(s, False).statement or is_code_line(s)) and s not in links
+        if (make_clause(s, False).statement or is_code_line(s))
+        and s not in links
+        and not s.rstrip().endswith("?")  # a question states nothing
     ]
     share = sum(len(words(s)) for s in stated) / total
     markers = {m.group(0).lower() for s in stated for m in EXPLAINS.finditer(s)}

@@ -148,9 +148,25 @@ def states_claim(
     # has the "t" of the swapped "a t-test assumes sigma is known" but not its "known". So must
     # its one-letter names and numerals: "a type I error is rejecting a true null, a false
     # positive" has the words of "a type II error is a false positive" but not its "ii".
-    swapped = 0 < len(wrong) <= SWAP_WORDS and (wrong | _decisive(claim)) <= clause.content
-    said = _recall(clause, claim)
-    return swapped and said >= SWAP_RECALL and said > _recall(clause, point)
+    if not 0 < len(wrong) <= SWAP_WORDS:
+        return False
+    # Read comma by comma: "a z-test assumes sigma is known, a t-test is used when it is
+    # unknown" pairs each test with its own condition, though the whole clause holds every word
+    # of the swapped "a t-test assumes sigma is known".
+    for part in _comma_parts(clause):
+        if (wrong | _decisive(claim)) <= part.content:
+            said = _recall(part, claim)
+            if said >= SWAP_RECALL and said > _recall(part, point):
+                return True
+    return False
+
+
+def _comma_parts(clause: Clause) -> list[Clause]:
+    """The clause's comma-separated parts as clauses of their own (the clause if it has none)."""
+    parts = [p for p in clause.text.split(",") if words(p)]
+    if len(parts) < 2:
+        return [clause]
+    return [make_clause(p, clause.negated) for p in parts]
 
 
 def alias_stated(clause: Clause, alias: str, negated: bool) -> bool:

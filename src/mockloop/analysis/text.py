@@ -205,8 +205,9 @@ def is_list(text: str) -> bool:
     ("every position predicts its next token, shifted by one, ...") is a statement with trailing
     phrases, not a list.
     """
-    # Arrows map terms to terms ("known variance -> z-test"): a list's separators too.
-    items = [words(i) for i in re.split(r"[,;/]|->|=>|→", text) if words(i)]
+    # Arrows map terms to terms ("known variance -> z-test") and table cells sit side by side
+    # ("| z-test | known variance |"): a list's separators too.
+    items = [words(i) for i in re.split(r"[,;/|]|->|=>|→", text) if words(i)]
     if len(items) < 3 or sum(map(len, items)) / len(items) > 6:
         return False
     if len(items[0]) > CLAUSE and _item_says(items[0]):
