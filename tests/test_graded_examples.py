@@ -9,7 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from mockloop.analysis.embedding import default_similarity
-from mockloop.analysis.examples import MIN_EXAMPLES, NEAREST, nearest_grade, sample_grade
+from mockloop.analysis.examples import (
+    MIN_EXAMPLES,
+    NEAREST,
+    anchors,
+    nearest_grade,
+    sample_grade,
+)
 from mockloop.analysis.keypoints import analyse
 from mockloop.bankcheck import one_answer_transcript
 from mockloop.cli.app import app
@@ -238,3 +244,30 @@ def test_an_interview_on_a_bank_with_graded_samples_uses_them(
         in (correctness["rationale"])
     )
     assert "the answer is off-topic" not in question["flags"]
+
+
+class _NoModel:
+    """A similarity that must not be asked: choosing among one sample per band needs none."""
+
+    name = "none"
+
+    def similarity(self, a: str, b: str) -> float:
+        raise AssertionError("similarity asked")
+
+    def best(self, query: str, candidates: list[str]) -> tuple[int, float]:
+        raise AssertionError("similarity asked")
+
+    def scores(self, query: str, candidates: list[str]) -> list[float]:
+        raise AssertionError("similarity asked")
+
+
+def test_one_sample_per_band_is_shown_without_loading_a_model() -> None:
+    # The built-in banks' case, on every model-judged question: the embedding model (about
+    # 90 MB) stays unloaded, which kept `score --batch` of 2,000 transcripts under 300 MB.
+    question = load_library().question("stats-z-vs-t-test")
+    shown = anchors("anything", question.samples, _NoModel())
+    assert [s.label for s in shown] == [SampleLabel.STRONG, SampleLabel.PARTIAL, SampleLabel.WEAK]
+    weak = next(s for s in question.samples if s.label is SampleLabel.WEAK)
+    assert SampleLabel.WEAK not in {
+        s.label for s in anchors(weak.answer, question.samples, _NoModel())
+    }

@@ -91,6 +91,10 @@ def anchors(answer: str, samples: Sequence[Sample], similarity: Similarity) -> l
     examples = [s for s in samples if _normal(s.answer) != own]
     if not examples:
         return []
+    bands = [[s for s in examples if s.label is label] for label in GRADES]
+    if all(len(band) <= 1 for band in bands):
+        # One per band, as in the built-in banks: nothing to choose, so no model to load.
+        return [band[0] for band in bands if band]
     texts = [s.answer for s in examples]
     cosines = similarity.scores(answer, texts) if answer.strip() else [0.0] * len(texts)
     chosen: dict[SampleLabel, Sample] = {}
