@@ -35,6 +35,7 @@ from mockloop.analysis.text import (
     garbled,
     is_code_line,
     is_list,
+    is_question,
     prose,
     sentences,
     stem,
@@ -210,7 +211,7 @@ def _spans(
     texts, heads = texts[:MAX_SPANS], heads[:MAX_SPANS]
     # A question states nothing ("Could it be that a z-test assumes sigma is known?"), nor does
     # any clause of it: it names what it asks about, as a list does.
-    asked = [texts[head].rstrip().endswith("?") for head in heads]
+    asked = [is_question(texts[head]) for head in heads]
     code = [is_code_line(t) for t in texts]
     # Code is read without its names: "t = unknown_variance and heavier_tails" names terms.
     read = [without_names(t) if c else t for t, c in zip(texts, code, strict=True)]
@@ -422,7 +423,7 @@ def _shape(spans: _Spans, answer: str) -> tuple[float, float]:
         for s in sentence_list
         if (make_clause(s, False).statement or is_code_line(s))
         and s not in links
-        and not s.rstrip().endswith("?")  # a question states nothing
+        and not is_question(s)
     ]
     share = sum(len(words(s)) for s in stated) / total
     markers = {m.group(0).lower() for s in stated for m in EXPLAINS.finditer(s)}

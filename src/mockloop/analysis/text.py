@@ -232,6 +232,11 @@ def _says(tokens: list[str]) -> bool:
     return bool(_PREDICATES & set(tokens)) or any(_verb_base(t) in _VERBS for t in tokens)
 
 
+def is_question(text: str) -> bool:
+    """True for a sentence that asks rather than states ("Could it be that ...?")."""
+    return text.rstrip().endswith("?")
+
+
 # A name in code: snake_case, dotted or camelCase ("unknown_variance", "np.argmax", "maxSim").
 IDENTIFIER = re.compile(r"\b[A-Za-z]\w*(?:_\w+|\.[A-Za-z_]\w*)+\b|\b[a-z]+[A-Z]\w*\b")
 
